@@ -1,0 +1,96 @@
+"""The one source of hyperparameters: a frozen config and the four variant presets, read by both frameworks."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+LOSSES = ("saturating", "nonsaturating", "lsgan", "wasserstein")
+ARCHS = ("mlp", "dcgan")
+D_NORMS = ("batch", "none")
+
+
+class ConfigError(ValueError):
+    """A config value that cannot work; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    variant: str = "vanilla"
+    loss: str = "nonsaturating"   # one of LOSSES; the D loss follows from it (BCE for both 2014 G losses)
+    arch: str = "mlp"             # one of ARCHS, independent of the loss ("DCGAN with LSGAN loss" is allowed)
+    d_norm: str = "batch"         # dcgan discriminator: batch norm after conv 2, or none (WGAN-GP critic)
+    z_dim: int = 100
+    width: int = 32               # dcgan: channels of the 14x14 maps (7x7 maps have 2x)
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    batch_size: int = 64          # real (and fake) images per discriminator step
+    batch_size_g: int = 0         # z per generator step; 0 = same as batch_size
+    k_steps: int = 1              # discriminator (critic) steps per generator step
+    gp_weight: float = 10.0       # WGAN-GP lambda (used with loss='wasserstein')
+    real_label: float = 1.0       # D's target for real images; 0.9 = one-sided label smoothing (Salimans et al. 2016)
+    digits: tuple[int, ...] = ()  # train on these digits only; () = all ten
+    epochs: int = 10              # passes of the discriminator over the (subset) training set
+    train_subset: int = 0         # use only the first N images (smoke runs); 0 = all
+    seed: int = 0
+
+    @property
+    def g_batch(self) -> int:
+        return self.batch_size_g or self.batch_size
+
+    def replace(self, **changes) -> "GANConfig":
+        return make_config(**(dataclasses.asdict(self) | changes))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+PRESETS: dict[str, dict] = {
+    # Goodfellow et al. 2014, MLP pair; the non-saturating G loss the paper recommends in practice.
+    "vanilla": dict(loss="nonsaturating", arch="mlp", epochs=30),
+    # Mao et al. 2017 least-squares loss on the same MLP pair (the seed's "LSGAN loss + Vanilla architecture").
+    "lsgan": dict(loss="lsgan", arch="mlp", epochs=30),
+    # Radford et al. 2016: conv pair with batch norm, Adam(2e-4, beta1=0.5).
+    "dcgan": dict(loss="nonsaturating", arch="dcgan", d_norm="batch", epochs=5),
+    # Gulrajani et al. 2017, Algorithm 1: n_critic=5, lambda=10, Adam(1e-4, 0, 0.9), critic without batch norm.
+    "wgan_gp": dict(loss="wasserstein", arch="dcgan", d_norm="none", k_steps=5, lr_g=1e-4, lr_d=1e-4,
+                    beta1=0.0, beta2=0.9, epochs=10),
+}
+
+
+def make_config(variant: str = "vanilla", **overrides) -> GANConfig:
+    """The preset of ``variant`` with ``overrides`` applied, validated; bad values raise :class:`ConfigError`."""
+    if variant not in PRESETS:
+        raise ConfigError(f"unknown variant {variant!r}: choose one of {', '.join(PRESETS)}")
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(GANConfig)}
+    if unknown:
+        raise ConfigError(f"unknown config field(s) {', '.join(sorted(unknown))}: see gans_common.GANConfig")
+    values = PRESETS[variant] | {k: v for k, v in overrides.items() if v is not None}
+    if "digits" in values:
+        values["digits"] = tuple(sorted(set(int(d) for d in values["digits"])))
+    cfg = GANConfig(variant=variant, **{k: v for k, v in values.items() if k != "variant"})
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: GANConfig) -> None:
+    def need(ok: bool, msg: str) -> None:
+        if not ok:
+            raise ConfigError(msg)
+
+    need(cfg.loss in LOSSES, f"unknown loss {cfg.loss!r}: choose one of {', '.join(LOSSES)}")
+    need(cfg.arch in ARCHS, f"unknown architecture {cfg.arch!r}: choose one of {', '.join(ARCHS)}")
+    need(cfg.d_norm in D_NORMS, f"unknown d_norm {cfg.d_norm!r}: choose one of {', '.join(D_NORMS)}")
+    for name in ("lr_g", "lr_d"):
+        need(getattr(cfg, name) > 0, f"{name} must be positive, got {getattr(cfg, name)}")
+    for name in ("batch_size", "k_steps", "epochs", "z_dim", "width"):
+        need(int(getattr(cfg, name)) == getattr(cfg, name) and getattr(cfg, name) > 0,
+             f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
+    need(cfg.batch_size_g >= 0, f"batch_size_g must be positive (or 0 for batch_size), got {cfg.batch_size_g}")
+    need(cfg.train_subset >= 0, f"train_subset must be >= 0 (0 = all images), got {cfg.train_subset}")
+    need(0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, f"Adam betas must be in [0, 1), got {cfg.beta1}, {cfg.beta2}")
+    need(0.5 < cfg.real_label <= 1, f"real_label must be in (0.5, 1] (0.9 = one-sided smoothing), got {cfg.real_label}")
+    need(cfg.real_label == 1 or cfg.loss != "wasserstein",
+         "real_label (label smoothing) has no meaning for the wasserstein loss: leave it at 1")
+    need(all(0 <= d <= 9 for d in cfg.digits), f"digits must be in 0..9, got {cfg.digits}")

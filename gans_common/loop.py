@@ -1,0 +1,175 @@
+"""The training loop both frameworks share: epochs, data order, logging, checkpoints, divergence guard, records.
+
+A framework supplies a *trainer* with these members (see ``gans_pt.train.Trainer``, ``gans_tf.train.Trainer``)::
+
+    framework, device                    names, for records and messages
+    n_images                             size of the training tensor held on the device
+    start_epoch(perm)                    the shuffled order of this epoch (numpy int array)
+    train_step(i) -> (d_loss, g_loss)    step i of the epoch: k D steps on batches i*k..i*k+k-1, then one G step;
+                                         returns device scalars (no host sync)
+    to_numpy(list_of_scalars)            one host sync for many steps
+    generate(z) -> ndarray               samples in [-1, 1] from numpy noise, batch norm in inference mode
+    weights_finite() -> bool
+    save(folder) / load(folder)          nets, optimizers and RNG state
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import plots, runs
+from .config import ConfigError, GANConfig
+
+SYNC_EVERY = 50  # generator steps between host syncs (loss logging, divergence check)
+CHECKPOINT_SECONDS = 120  # also checkpoint mid-epoch this often, so a killed run loses at most this much work
+
+
+class DivergenceError(RuntimeError):
+    """A loss or weight became NaN or infinite; the last good checkpoint is kept."""
+
+
+def select_images(images: np.ndarray, labels: np.ndarray, cfg: GANConfig) -> np.ndarray:
+    """The training images of ``cfg``: the digit subset, then the first ``train_subset``; errors say the fix."""
+    if cfg.digits:
+        images = images[np.isin(labels, cfg.digits)]
+    if cfg.train_subset:
+        images = images[:cfg.train_subset]
+    if len(images) == 0:
+        raise ConfigError(f"no training images left for digits={list(cfg.digits)} and "
+                          f"train_subset={cfg.train_subset}: choose digits in 0..9 and a positive subset")
+    need = cfg.batch_size * cfg.k_steps
+    if len(images) < need:
+        raise ConfigError(f"batch_size {cfg.batch_size} x k_steps {cfg.k_steps} = {need} images per step, but the "
+                          f"training set has only {len(images)}: lower batch_size or k_steps, or use more data")
+    return images
+
+
+def fixed_noise(cfg: GANConfig, n: int = 100) -> np.ndarray:
+    """The same fixed z (float32, (n, z_dim)) for both frameworks, so their sample grids are comparable."""
+    return np.random.default_rng([cfg.seed, 12345]).standard_normal((n, cfg.z_dim)).astype(np.float32)
+
+
+def epoch_order(cfg: GANConfig, epoch: int, n: int) -> np.ndarray:
+    """The data order of one epoch: a function of (seed, epoch) only, so a resumed run sees the same batches."""
+    return np.random.default_rng([cfg.seed, epoch]).permutation(n)
+
+
+def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
+    """Train ``trainer`` for ``cfg.epochs``, writing ``run_dir`` as it goes; return the run record."""
+    run_dir = runs.prepare_run_dir(run_dir, cfg, resume)
+    steps_per_epoch = trainer.n_images // (cfg.batch_size * cfg.k_steps)
+    z_fixed = fixed_noise(cfg)
+    history = {"step": [], "d_loss": [], "g_loss": []}
+    epoch, first_step, wall, epoch_seconds, snapshots = 0, 0, 0.0, [], []
+    if resume:
+        state = runs.read_checkpoint_state(run_dir)
+        trainer.load(runs.checkpoint_dir(run_dir))
+        history = runs.load_history(run_dir)
+        epoch, first_step, wall, epoch_seconds = (state["epoch"], state["step_in_epoch"], state["wall_seconds"],
+                                                  state["epoch_seconds"])
+        with np.load(run_dir / "samples.npz") as f:
+            snapshots = list(f["snapshots"])
+        print(f"resuming {run_dir} at epoch {epoch + 1}, step {first_step} of {steps_per_epoch}")
+    print(f"training {cfg.variant} ({cfg.loss} loss, {cfg.arch} nets) with {trainer.framework} on "
+          f"{trainer.device}: {trainer.n_images} images, {steps_per_epoch} G steps/epoch x {cfg.epochs} epochs")
+
+    def checkpoint(epoch_, step_):
+        state = dict(epoch=epoch_, step_in_epoch=step_, wall_seconds=wall, epoch_seconds=epoch_seconds,
+                     global_step=epoch_ * steps_per_epoch + step_, history=history)
+        runs.write_losses_csv(run_dir, history)
+        return runs.save_checkpoint(run_dir, trainer.save, state)
+
+    bar = tqdm(total=cfg.epochs * steps_per_epoch, initial=epoch * steps_per_epoch + first_step,
+               disable=not progress, unit="step", mininterval=1.0)
+    i, pending, last_save = first_step, [], time.monotonic()
+    with _deferred_interrupt() as interrupted:
+        while epoch < cfg.epochs:
+            t0, wall_at_epoch_start = time.perf_counter(), wall
+            trainer.start_epoch(epoch_order(cfg, epoch, trainer.n_images))
+            for i in range(first_step, steps_per_epoch):
+                pending.append(trainer.train_step(i))
+                if len(pending) == SYNC_EVERY or i == steps_per_epoch - 1 or interrupted:
+                    _flush(trainer, pending, history, epoch * steps_per_epoch + i + 1, run_dir, bar)
+                    pending = []
+                    wall, t0 = wall + time.perf_counter() - t0, time.perf_counter()
+                    if interrupted:  # Ctrl-C: keep every finished step, then stop
+                        bar.close()
+                        path = checkpoint(epoch, i + 1)
+                        print(f"interrupted: checkpoint {path} kept; continue with resume=True (--resume {run_dir})")
+                        raise KeyboardInterrupt
+                    if time.monotonic() - last_save > CHECKPOINT_SECONDS and i < steps_per_epoch - 1:
+                        checkpoint(epoch, i + 1)
+                        last_save = time.monotonic()
+            wall += time.perf_counter() - t0
+            epoch_seconds.append(round(wall - wall_at_epoch_start, 3))
+            epoch, first_step = epoch + 1, 0
+            if not trainer.weights_finite():
+                raise DivergenceError(f"weights became non-finite in epoch {epoch}; last good checkpoint "
+                                      f"{runs.checkpoint_dir(run_dir)} is kept: lower the learning rates")
+            snap = plots.to_uint8(trainer.generate(z_fixed))
+            plots.save_png(plots.grid(snap), run_dir / "samples" / f"epoch_{epoch:03d}.png")
+            snapshots.append(snap)
+            np.savez_compressed(run_dir / "samples.npz", samples=snap, snapshots=np.stack(snapshots))
+            checkpoint(epoch, 0)
+            last_save = time.monotonic()
+    bar.close()
+    record = dict(framework=trainer.framework, device=trainer.device, config=cfg.to_dict(),
+                  epochs=cfg.epochs, generator_steps=cfg.epochs * steps_per_epoch, images=trainer.n_images,
+                  wall_seconds=round(wall, 2), epoch_seconds=epoch_seconds,
+                  final_d_loss=float(np.mean(history["d_loss"][-100:])),
+                  final_g_loss=float(np.mean(history["g_loss"][-100:])), commit=runs.git_commit())
+    runs.write_json(run_dir / "record.json", record)
+    return record
+
+
+class _Flag:
+    def __init__(self):
+        self.set = False
+
+    def __bool__(self):
+        return self.set
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """Turn Ctrl-C (SIGINT, also Jupyter's interrupt) into a flag checked between steps, so the checkpoint written
+    on interrupt is taken at a step boundary, never halfway through an optimizer update."""
+    flag = _Flag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum, frame):
+        flag.set = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _flush(trainer, pending, history, global_step, run_dir, bar):
+    """One host sync for the pending steps: log them, check they are finite."""
+    losses = trainer.to_numpy(pending)  # (n, 2)
+    first = global_step - len(pending) + 1
+    bad = np.flatnonzero(~np.isfinite(losses).all(axis=1))
+    if len(bad):
+        step = first + int(bad[0])
+        d, g = losses[bad[0]]
+        ckpt = runs.checkpoint_dir(run_dir)
+        kept = f"last good checkpoint {ckpt} is kept" if ckpt.exists() else "no checkpoint was written yet"
+        raise DivergenceError(f"training diverged at generator step {step}: d_loss={d}, g_loss={g}; {kept}. "
+                              f"Lower the learning rates, or use another loss")
+    history["step"].extend(range(first, global_step + 1))
+    history["d_loss"].extend(losses[:, 0].tolist())
+    history["g_loss"].extend(losses[:, 1].tolist())
+    if bar is not None:
+        bar.update(len(pending))
+        bar.set_postfix(d=f"{losses[-1, 0]:.3f}", g=f"{losses[-1, 1]:.3f}", refresh=False)

@@ -1,0 +1,136 @@
+"""One training step for every variant, and the trainer the shared loop drives (TensorFlow twin of ``gans_pt.train``)."""
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gans_common import loop, mnist
+from gans_common.config import GANConfig
+
+from .losses import LOSSES, gradient_penalty
+from .models import build_models
+
+__all__ = ["pick_device", "images_to_tensor", "make_optimizers", "train_step", "Trainer", "train"]
+
+
+def pick_device():
+    """The first visible GPU (memory growth on, so TF does not take all its memory), else the CPU."""
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # already initialised: growth can no longer change, which is fine
+            pass
+    return "/GPU:0" if gpus else "/CPU:0"
+
+
+def images_to_tensor(images, device="/CPU:0"):
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], on ``device``, converted there (4x fewer bytes moved)."""
+    with tf.device(device):
+        x = tf.constant(np.asarray(images, np.uint8))
+        return (tf.cast(x, tf.float32) / 127.5 - 1.0)[..., None]
+
+
+def make_optimizers(G, D, cfg):
+    """Adam for each net with the config's learning rates and betas; eps 1e-8 (PyTorch's default, Keras' is 1e-7)."""
+    opts = []
+    for net, lr in ((G, cfg.lr_g), (D, cfg.lr_d)):
+        opt = keras.optimizers.Adam(lr, beta_1=cfg.beta1, beta_2=cfg.beta2, epsilon=1e-8)
+        opt.build(net.trainable_variables)  # slots exist before the first (compiled) step
+        opts.append(opt)
+    return tuple(opts)
+
+
+def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
+    """k discriminator steps, then one generator step; the same code for every variant.
+
+    reals: (k, B, 28, 28, 1) real batches; z_d: (k, B, z_dim) noise for the D steps; z_g: (B_g, z_dim) noise for
+    the G step; alpha: (k, B, 1, 1, 1) interpolation weights of the gradient penalty (used only for the
+    Wasserstein loss). Returns the (D loss of the last D step, G loss) as one (2,) tensor.
+    """
+    d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
+    critic = lambda x: D(x, training=True)  # noqa: E731
+    for j in range(cfg.k_steps):  # unrolled when traced: k is a Python int
+        real = reals[j]
+        fake = G(z_d[j], training=True)  # outside the tape: D's step does not update G
+        with tf.GradientTape() as tape:
+            d_loss = d_loss_fn(critic(real), critic(fake), cfg.real_label)
+            if cfg.loss == "wasserstein":
+                d_loss = d_loss + gradient_penalty(critic, real, fake, alpha[j], cfg.gp_weight)
+        opt_d.apply_gradients(zip(tape.gradient(d_loss, D.trainable_variables), D.trainable_variables))
+    with tf.GradientTape() as tape:
+        g_loss = g_loss_fn(critic(G(z_g, training=True)))
+    opt_g.apply_gradients(zip(tape.gradient(g_loss, G.trainable_variables), G.trainable_variables))
+    return tf.stack([d_loss, g_loss])
+
+
+class Trainer:
+    """Holds nets, optimizers, the whole training set as one tensor on the device, and the noise generator."""
+
+    framework = "tensorflow"
+
+    def __init__(self, cfg: GANConfig, images):
+        self.cfg = cfg
+        self.tf_device = pick_device()
+        self.device = _describe(self.tf_device)
+        keras.utils.set_random_seed(cfg.seed)  # weight initialisation
+        with tf.device(self.tf_device):
+            self.G, self.D = build_models(cfg)
+            self.opt_g, self.opt_d = make_optimizers(self.G, self.D, cfg)
+            self.rng = tf.random.Generator.from_seed(cfg.seed)  # z and alpha; its state is checkpointed
+            self.perm = tf.Variable(tf.zeros(len(images), tf.int32), trainable=False)
+        self.data = images_to_tensor(images, self.tf_device)  # (N, 28, 28, 1), the whole training set
+        self.n_images = len(images)
+        self._step = tf.function(self._step_impl)  # one graph for k D steps + 1 G step
+
+    def start_epoch(self, perm):
+        self.perm.assign(np.asarray(perm, np.int32))  # a variable: a new order does not retrace the step
+
+    def _step_impl(self, i):
+        cfg, k, b = self.cfg, self.cfg.k_steps, self.cfg.batch_size
+        reals = tf.reshape(tf.gather(self.data, self.perm[i * k * b:(i + 1) * k * b]), (k, b, 28, 28, 1))
+        z_d = self.rng.normal((k, b, cfg.z_dim))
+        alpha = (self.rng.uniform((k, b, 1, 1, 1)) if cfg.loss == "wasserstein" else tf.zeros((k, b, 1, 1, 1)))
+        z_g = self.rng.normal((cfg.g_batch, cfg.z_dim))
+        return train_step(self.G, self.D, self.opt_g, self.opt_d, reals, z_d, z_g, alpha, cfg)
+
+    def train_step(self, i):
+        return self._step(tf.constant(i, tf.int32))
+
+    def to_numpy(self, losses):
+        return tf.stack(losses).numpy()
+
+    def generate(self, z):
+        return self.G(tf.constant(z), training=False).numpy()  # batch norm uses its moving statistics
+
+    def weights_finite(self):
+        return all(bool(tf.reduce_all(tf.math.is_finite(v))) for v in [*self.G.weights, *self.D.weights])
+
+    def _variables(self):
+        return dict(G=self.G.weights, D=self.D.weights, opt_g=self.opt_g.variables, opt_d=self.opt_d.variables)
+
+    def save(self, folder):
+        arrays = {f"{k}/{i}": v.numpy() for k, vs in self._variables().items() for i, v in enumerate(vs)}
+        np.savez(Path(folder) / "model.npz", rng=self.rng.state.numpy(), **arrays)
+
+    def load(self, folder):
+        with np.load(Path(folder) / "model.npz") as f:
+            for k, vs in self._variables().items():
+                for i, v in enumerate(vs):
+                    v.assign(f[f"{k}/{i}"])
+            self.rng.reset(f["rng"])
+
+
+def train(cfg: GANConfig, run_dir, resume=False, progress=True, images=None):
+    """Train ``cfg`` on MNIST (or on ``images``, uint8 (N, 28, 28)); returns (trainer, run record)."""
+    if images is None:
+        images = loop.select_images(*mnist.load_mnist("train"), cfg)
+    trainer = Trainer(cfg, images)
+    return trainer, loop.fit(trainer, cfg, run_dir, resume=resume, progress=progress)
+
+
+def _describe(device):
+    if device.startswith("/GPU"):
+        return f"gpu ({tf.config.experimental.get_device_details(tf.config.list_physical_devices('GPU')[0]).get('device_name', 'GPU')})"
+    return "cpu"
