@@ -55,6 +55,12 @@ def fixed_noise(cfg: GANConfig, n: int = 100) -> np.ndarray:
     return np.random.default_rng([cfg.seed, 12345]).standard_normal((n, cfg.z_dim)).astype(np.float32)
 
 
+def sample(trainer, cfg: GANConfig, n: int, batch: int = 500) -> np.ndarray:
+    """``n`` samples in [-1, 1] from fresh noise (seeded by the config, distinct from the fixed grid noise)."""
+    z = np.random.default_rng([cfg.seed, 777]).standard_normal((n, cfg.z_dim)).astype(np.float32)
+    return np.concatenate([trainer.generate(z[i:i + batch]) for i in range(0, n, batch)])
+
+
 def epoch_order(cfg: GANConfig, epoch: int, n: int) -> np.ndarray:
     """The data order of one epoch: a function of (seed, epoch) only, so a resumed run sees the same batches."""
     return np.random.default_rng([cfg.seed, epoch]).permutation(n)

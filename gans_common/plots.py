@@ -26,6 +26,11 @@ def grid(images: np.ndarray, nrow: int = 10, pad: int = 2) -> np.ndarray:
     return out
 
 
+def real_examples(images: np.ndarray, labels: np.ndarray, per_digit: int = 10) -> np.ndarray:
+    """``per_digit`` training images of each digit, one digit per row: (10 * per_digit, 28, 28)."""
+    return np.concatenate([images[labels == d][:per_digit] for d in range(10)])
+
+
 def save_png(image: np.ndarray, path: str | Path, scale: int = 2) -> Path:
     """Save a uint8 greyscale image, enlarged ``scale`` times (nearest) so digits stay crisp."""
     img = Image.fromarray(np.asarray(image, np.uint8))

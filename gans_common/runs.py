@@ -21,15 +21,13 @@ import numpy as np
 
 from .config import GANConfig, make_config
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
 class RunDirError(RuntimeError):
     """A run folder that cannot be written or resumed."""
 
 
 def default_run_dir(framework: str, variant: str) -> Path:
-    return REPO_ROOT / "runs" / framework / variant
+    from .notebook import repo_root
+    return repo_root() / "runs" / framework / variant
 
 
 def prepare_run_dir(path: str | Path, cfg: GANConfig, resume: bool) -> Path:
@@ -112,9 +110,9 @@ def load_history(run_dir: Path) -> dict[str, list]:
 def git_commit() -> str:
     """The commit the code ran from, with '-dirty' if the work tree had uncommitted changes."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=Path(__file__).parent,
                                capture_output=True, text=True).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
@@ -133,17 +131,19 @@ def result_name(framework: str, variant: str) -> str:
     return f"{framework}_{variant}"
 
 
-def publish(run_dir: str | Path, results_dir: str | Path) -> Path:
-    """Copy a finished run's record (losses thinned to <= 500 points) and samples into ``results_dir``."""
+def publish(run_dir: str | Path, results_dir: str | Path, **extra) -> Path:
+    """Copy a finished run's record (losses thinned to <= 500 points, plus ``extra`` fields such as metrics) and
+    its samples (the final 100, and the first 10 after each epoch) into ``results_dir``."""
     run_dir, results_dir = Path(run_dir), Path(results_dir)
-    record = json.loads((run_dir / "record.json").read_text())
+    record = json.loads((run_dir / "record.json").read_text()) | extra
     hist = load_history(run_dir)
     stride = max(1, len(hist["step"]) // 500)
     record["losses"] = {k: [round(float(x), 5) for x in np.asarray(v)[::stride]] for k, v in hist.items()}
     results_dir.mkdir(parents=True, exist_ok=True)
     name = result_name(record["framework"], record["config"]["variant"])
     write_json(results_dir / f"{name}.json", record)
-    shutil.copyfile(run_dir / "samples.npz", results_dir / f"{name}.npz")
+    with np.load(run_dir / "samples.npz") as f:
+        np.savez_compressed(results_dir / f"{name}.npz", samples=f["samples"], snapshots=f["snapshots"][:, :10])
     return results_dir / f"{name}.json"
 
 

@@ -1,0 +1,24 @@
+# Two entry points; each creates (or reuses) .venv and installs the project into it.
+#   make study   the whole study: MNIST, every notebook at full length, images/, results/, README table
+#   make test    pytest + nbval smoke runs of every notebook (what CI runs)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: study test notebooks
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+study: $(VENV)/.installed
+	$(PY) tools/run_study.py
+
+test: $(VENV)/.installed
+	$(PY) -m gans_common.mnist
+	$(PY) -m pytest
+
+notebooks: $(VENV)/.installed  ## rewrite the notebooks from their template (unexecuted)
+	$(PY) tools/make_notebooks.py

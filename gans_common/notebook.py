@@ -1,0 +1,58 @@
+"""What every notebook's config cell needs: the smoke switch and where artifacts go.
+
+``GANS_SMOKE=1`` (set by ``tests/conftest.py`` for nbval) trains a tiny subset for a few steps and writes every
+artifact into a temporary folder, never into the tracked ``images/`` or ``results/``.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import GANConfig, make_config
+
+SMOKE_OVERRIDES = dict(train_subset=640, epochs=2)  # 640 = 2 WGAN-GP steps of 5 x 64 images
+FRAMEWORK_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+
+
+def smoke() -> bool:
+    return os.environ.get("GANS_SMOKE", "") not in ("", "0")
+
+
+def repo_root() -> Path:
+    """The checkout this code runs from (where pyproject.toml is), found from the package or the working folder."""
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "pyproject.toml").exists() and (folder / "gans_common").is_dir():
+                return folder
+    raise FileNotFoundError("cannot find the repository root (a folder with pyproject.toml and gans_common/)")
+
+
+@dataclass(frozen=True)
+class Paths:
+    run_dir: Path       # training run folder (checkpoints, per-epoch grids)
+    results_dir: Path   # published records, read by the comparison notebook
+    images_dir: Path    # result images referenced by README
+    committed_results: Path  # results/ of the repository (read-only use: the other framework's run)
+
+
+def setup(framework: str, variant: str, **overrides) -> tuple[GANConfig, Paths]:
+    """The config of ``variant`` (smoke-sized under GANS_SMOKE=1) and the artifact folders."""
+    root = repo_root()
+    if smoke():
+        overrides = overrides | SMOKE_OVERRIDES
+        tmp = Path(tempfile.mkdtemp(prefix="gans-smoke-"))
+        paths = Paths(tmp / "run", tmp / "results", tmp / "images", root / "results")
+    else:
+        paths = Paths(root / "runs" / framework / variant, root / "results", root / "images", root / "results")
+    paths.images_dir.mkdir(parents=True, exist_ok=True)
+    return make_config(variant, **overrides), paths
+
+
+def other_framework(framework: str) -> str:
+    return "tensorflow" if framework == "pytorch" else "pytorch"
+
+
+def notebook_path(framework: str, variant: str) -> str:
+    return f"notebooks/{framework}/{'vanilla_gan' if variant == 'vanilla' else variant}.ipynb"

@@ -1,0 +1,183 @@
+"""Weight transfer between the twins: a PyTorch ``state_dict`` <-> the list of a Keras model's ``.weights``.
+
+Plain numpy (no torch, no tensorflow import), so either side can be read without the other framework. Used by the
+cross-framework parity tests; also handy to load a checkpoint of one framework into the other.
+
+Layout conventions (verified numerically in ``tests/test_parity.py``):
+
+- dense: PyTorch ``(out, in)`` <-> Keras ``(in, out)`` (transpose);
+- conv: PyTorch OIHW ``(out, in, kH, kW)`` <-> Keras HWIO ``(kH, kW, in, out)``;
+- transposed conv: PyTorch ``(in, out, kH, kW)`` <-> Keras ``(kH, kW, out, in)``; both are the adjoint of the same
+  cross-correlation, so the kernel is *not* flipped spatially;
+- batch norm: gamma, beta, moving mean, moving variance, same vectors (PyTorch ``num_batches_tracked`` has no Keras
+  counterpart: dropped one way, 0 the other);
+- a dense layer whose output is reshaped to an image (DCGAN generator: PyTorch ``(C, 7, 7)``, Keras ``(7, 7, C)``)
+  has its output units permuted; a dense layer after ``Flatten`` of such an image (DCGAN discriminator) has its
+  input units permuted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ARCHS", "layout", "pt_to_tf", "tf_to_pt"]
+
+ARCHS = ("MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One tensor: its PyTorch state-dict key, kind, PyTorch shape and role in Keras."""
+
+    key: str
+    kind: str               # dense | conv | conv_transpose | vector
+    pt_shape: tuple
+    keras_role: str         # e.g. "Dense kernel", "BatchNormalization moving_variance"
+    trainable: bool = True
+    in_chw: tuple = ()      # dense: its input is a flattened (C, H, W) image in PyTorch, (H, W, C) in Keras
+    out_chw: tuple = ()     # dense: its output is reshaped to (C, H, W) in PyTorch, (H, W, C) in Keras
+
+    @property
+    def tf_shape(self) -> tuple:
+        s = self.pt_shape
+        if self.kind == "dense":
+            return (s[1], s[0])
+        if self.kind in ("conv", "conv_transpose"):
+            return (s[2], s[3], s[1], s[0])
+        return s
+
+
+def _arch_name(arch) -> str:
+    name = arch if isinstance(arch, str) else (arch.__name__ if isinstance(arch, type) else type(arch).__name__)
+    if name not in ARCHS:
+        raise ValueError(f"unknown architecture {arch!r}: choose one of {', '.join(ARCHS)}")
+    return name
+
+
+def _params(cfg, z_dim, width, norm):
+    """z_dim, width, norm from keywords, else from a config-like object (z_dim, width, d_norm), else defaults."""
+    get = lambda attr, default: getattr(cfg, attr, default) if cfg is not None else default  # noqa: E731
+    return (z_dim if z_dim is not None else get("z_dim", 100), width if width is not None else get("width", 32),
+            norm if norm is not None else get("d_norm", "batch"))
+
+
+def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None) -> list[Entry]:
+    """The tensors of ``arch`` (a class name, class or instance of either twin) in the order of Keras' ``.weights``.
+
+    ``cfg`` is anything with ``z_dim``, ``width``, ``d_norm`` (a GANConfig); keywords override it.
+    """
+    name = _arch_name(arch)
+    z_dim, w, norm = _params(cfg, z_dim, width, norm)
+    if norm not in ("batch", "none"):
+        raise ValueError(f"unknown norm {norm!r}: choose 'batch' or 'none'")
+    entries: list[Entry] = []
+
+    def dense(prefix, n_in, n_out, bias=True, **chw):
+        entries.append(Entry(f"{prefix}.weight", "dense", (n_out, n_in), "Dense kernel", **chw))
+        if bias:
+            entries.append(Entry(f"{prefix}.bias", "vector", (n_out,), "Dense bias"))
+
+    def conv(prefix, c_in, c_out, bias, transpose=False):
+        kind, cls = ("conv_transpose", "Conv2DTranspose") if transpose else ("conv", "Conv2D")
+        shape = (c_in, c_out, 4, 4) if transpose else (c_out, c_in, 4, 4)
+        entries.append(Entry(f"{prefix}.weight", kind, shape, f"{cls} kernel"))
+        if bias:
+            entries.append(Entry(f"{prefix}.bias", "vector", (c_out,), f"{cls} bias"))
+
+    def batch_norm(prefix, c):
+        for key, role, trainable in (("weight", "gamma", True), ("bias", "beta", True),
+                                     ("running_mean", "moving_mean", False), ("running_var", "moving_variance", False)):
+            entries.append(Entry(f"{prefix}.{key}", "vector", (c,), f"BatchNormalization {role}", trainable))
+
+    if name == "MLPGenerator":
+        dense("net.0", z_dim, 256), dense("net.2", 256, 512), dense("net.4", 512, 784)
+    elif name == "MLPDiscriminator":
+        dense("net.1", 784, 512), dense("net.3", 512, 256), dense("net.5", 256, 1)
+    elif name == "DCGANGenerator":
+        dense("project", z_dim, 2 * w * 49, bias=False, out_chw=(2 * w, 7, 7))
+        batch_norm("net.0", 2 * w)
+        conv("net.2", 2 * w, w, bias=False, transpose=True)
+        batch_norm("net.3", w)
+        conv("net.5", w, 1, bias=True, transpose=True)
+    else:  # DCGANDiscriminator
+        conv("net.0", 1, w, bias=True)
+        conv("net.2", w, 2 * w, bias=norm != "batch")
+        if norm == "batch":
+            batch_norm("net.3", 2 * w)
+        dense("net.6" if norm == "batch" else "net.5", 2 * w * 49, 1, in_chw=(2 * w, 7, 7))
+    return entries
+
+
+def _to_tf(e: Entry, x: np.ndarray) -> np.ndarray:
+    if e.kind == "dense":
+        n_out, n_in = e.pt_shape
+        if e.out_chw:  # rows in (C, H, W) order -> (H, W, C) order
+            x = x.reshape(*e.out_chw, n_in).transpose(1, 2, 0, 3).reshape(n_out, n_in)
+        if e.in_chw:   # columns in (C, H, W) order -> (H, W, C) order
+            x = x.reshape(n_out, *e.in_chw).transpose(0, 2, 3, 1).reshape(n_out, n_in)
+        return np.ascontiguousarray(x.T)
+    if e.kind in ("conv", "conv_transpose"):  # (O, I, kH, kW) -> (kH, kW, I, O); transposed: (I, O, ..) -> (.., O, I)
+        return np.ascontiguousarray(x.transpose(2, 3, 1, 0))
+    return np.array(x)
+
+
+def _to_pt(e: Entry, x: np.ndarray) -> np.ndarray:
+    if e.kind == "dense":
+        n_out, n_in = e.pt_shape
+        x = x.T
+        if e.out_chw:
+            c, h, w = e.out_chw
+            x = x.reshape(h, w, c, n_in).transpose(2, 0, 1, 3).reshape(n_out, n_in)
+        if e.in_chw:
+            c, h, w = e.in_chw
+            x = x.reshape(n_out, h, w, c).transpose(0, 3, 1, 2).reshape(n_out, n_in)
+        return np.ascontiguousarray(x)
+    if e.kind in ("conv", "conv_transpose"):
+        return np.ascontiguousarray(x.transpose(3, 2, 0, 1))
+    return np.array(x)
+
+
+def _check(name, e, i, x, expected, side):
+    if tuple(np.shape(x)) != tuple(expected):
+        raise ValueError(f"{name}: layer {e.key!r} (Keras weights[{i}], {e.keras_role}): expected {side} shape "
+                         f"{tuple(expected)}, got {tuple(np.shape(x))}; check the architecture and its "
+                         f"z_dim / width / norm")
+
+
+def pt_to_tf(pt_state, arch, cfg=None, *, z_dim=None, width=None, norm=None, trainable_only=False) -> list:
+    """A PyTorch state dict (name -> array) as the list of Keras ``model.weights`` (``trainable_variables`` if
+    ``trainable_only``: then only parameters are needed, e.g. a dict of ``.grad`` arrays)."""
+    name = _arch_name(arch)
+    entries = [e for e in layout(name, cfg, z_dim=z_dim, width=width, norm=norm) if e.trainable or not trainable_only]
+    known = {e.key for e in layout(name, cfg, z_dim=z_dim, width=width, norm=norm)}
+    extra = sorted(k for k in pt_state if k not in known and not k.endswith("num_batches_tracked"))
+    missing = [e.key for e in entries if e.key not in pt_state]
+    if extra or missing:
+        raise ValueError(f"{name}: state dict does not match the architecture: missing {missing}, "
+                         f"unexpected {extra}; check the architecture and its norm")
+    out = []
+    for i, e in enumerate(entries):
+        x = np.asarray(pt_state[e.key])
+        _check(name, e, i, x, e.pt_shape, "PyTorch")
+        out.append(_to_tf(e, x))
+    return out
+
+
+def tf_to_pt(tf_weights, arch, cfg=None, *, z_dim=None, width=None, norm=None, trainable_only=False) -> dict:
+    """The list of Keras ``model.weights`` (or ``trainable_variables`` / their gradients if ``trainable_only``) as
+    a PyTorch state dict of numpy arrays; batch norm's ``num_batches_tracked`` is set to 0 (unless trainable_only).
+    """
+    name = _arch_name(arch)
+    entries = [e for e in layout(name, cfg, z_dim=z_dim, width=width, norm=norm) if e.trainable or not trainable_only]
+    tf_weights = [np.asarray(x) for x in tf_weights]
+    if len(tf_weights) != len(entries):
+        raise ValueError(f"{name}: expected {len(entries)} Keras arrays {[e.tf_shape for e in entries]}, got "
+                         f"{len(tf_weights)} {[x.shape for x in tf_weights]}; check the architecture and its norm")
+    state = {}
+    for i, (e, x) in enumerate(zip(entries, tf_weights)):
+        _check(name, e, i, x, e.tf_shape, "Keras")
+        state[e.key] = _to_pt(e, x)
+        if e.keras_role.endswith("moving_variance"):
+            state[e.key.rsplit(".", 1)[0] + ".num_batches_tracked"] = np.array(0, np.int64)
+    return state
