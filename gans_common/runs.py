@@ -49,7 +49,10 @@ def prepare_run_dir(path: str | Path, cfg: GANConfig, resume: bool) -> Path:
                               f"{saved.arch}), not {cfg.variant!r}: resume it with --variant {saved.variant}, "
                               f"or start a new run folder")
         del state
-    else:
+    else:  # a fresh run: clear what an earlier run left here, so no stale grid or checkpoint is mixed in
+        for old in (*path.glob("samples/epoch_*.png"), path / "record.json", path / "samples.npz"):
+            old.unlink(missing_ok=True)
+        shutil.rmtree(checkpoint_dir(path), ignore_errors=True)
         write_json(path / "config.json", cfg.to_dict())
     return path
 

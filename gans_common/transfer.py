@@ -149,8 +149,9 @@ def pt_to_tf(pt_state, arch, cfg=None, *, z_dim=None, width=None, norm=None, tra
     """A PyTorch state dict (name -> array) as the list of Keras ``model.weights`` (``trainable_variables`` if
     ``trainable_only``: then only parameters are needed, e.g. a dict of ``.grad`` arrays)."""
     name = _arch_name(arch)
-    entries = [e for e in layout(name, cfg, z_dim=z_dim, width=width, norm=norm) if e.trainable or not trainable_only]
-    known = {e.key for e in layout(name, cfg, z_dim=z_dim, width=width, norm=norm)}
+    every = layout(name, cfg, z_dim=z_dim, width=width, norm=norm)
+    entries = [e for e in every if e.trainable or not trainable_only]
+    known = {e.key for e in every}
     extra = sorted(k for k in pt_state if k not in known and not k.endswith("num_batches_tracked"))
     missing = [e.key for e in entries if e.key not in pt_state]
     if extra or missing:

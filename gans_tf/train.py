@@ -32,11 +32,30 @@ def images_to_tensor(images, device="/CPU:0"):
         return (tf.cast(x, tf.float32) / 127.5 - 1.0)[..., None]
 
 
+class _Adam(keras.optimizers.Adam):
+    """Adam as in Kingma & Ba 2015, Algorithm 1 and PyTorch: eps is added to the bias-corrected sqrt(v_hat).
+    Keras adds it to sqrt(v) before the correction (the paper's "epsilon hat"), 1/sqrt(1 - beta2^t) times larger in
+    effect (32x at step 1 with beta2=0.999): early updates of small gradients then differ between the twins."""
+
+    def update_step(self, gradient, variable, learning_rate):
+        ops = keras.ops
+        lr, g = ops.cast(learning_rate, variable.dtype), ops.cast(gradient, variable.dtype)
+        t = ops.cast(self.iterations + 1, variable.dtype)
+        m = self._momentums[self._get_variable_index(variable)]
+        v = self._velocities[self._get_variable_index(variable)]
+        self.assign_add(m, ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
+        self.assign_add(v, ops.multiply(ops.subtract(ops.square(g), v), 1 - self.beta_2))
+        denom = ops.sqrt(v) / ops.sqrt(1 - ops.power(ops.cast(self.beta_2, variable.dtype), t)) + self.epsilon
+        step = lr / (1 - ops.power(ops.cast(self.beta_1, variable.dtype), t))
+        self.assign_sub(variable, ops.divide(ops.multiply(m, step), denom))
+
+
 def make_optimizers(G, D, cfg):
-    """Adam for each net with the config's learning rates and betas; eps 1e-8 (PyTorch's default, Keras' is 1e-7)."""
+    """Adam for each net with the config's learning rates and betas; eps 1e-8 (PyTorch's default, Keras' is 1e-7),
+    placed as in PyTorch (see ``_Adam``)."""
     opts = []
     for net, lr in ((G, cfg.lr_g), (D, cfg.lr_d)):
-        opt = keras.optimizers.Adam(lr, beta_1=cfg.beta1, beta_2=cfg.beta2, epsilon=1e-8)
+        opt = _Adam(lr, beta_1=cfg.beta1, beta_2=cfg.beta2, epsilon=1e-8, name="adam")  # not "__adam": bad scope
         opt.build(net.trainable_variables)  # slots exist before the first (compiled) step
         opts.append(opt)
     return tuple(opts)

@@ -61,6 +61,17 @@ def export(model: nn.Sequential) -> dict[str, np.ndarray]:
     return out
 
 
+def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Like ``np.savez`` but byte-reproducible (fixed zip timestamps), so the same weights give the same hash."""
+    import io
+    import zipfile
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
+        for key in sorted(arrays):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+            zf.writestr(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buf.getvalue())
+
+
 def to_input(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) in [-1, 1] (the same scaling as ``evaluate.as_images``)."""
     return torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0).unsqueeze(1)
@@ -128,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(args.out, **export(model))
+    save_npz(args.out, export(model))
     sha = hashlib.sha256(args.out.read_bytes()).hexdigest()
     try:
         shown = args.out.resolve().relative_to(ROOT)

@@ -1,0 +1,48 @@
+"""Presets and the one-line errors for impossible configs."""
+import numpy as np
+import pytest
+
+from gans_common.config import PRESETS, ConfigError, make_config
+from gans_common.loop import select_images
+
+
+def test_presets_are_the_four_variants_with_their_papers_settings():
+    assert set(PRESETS) == {"vanilla", "lsgan", "dcgan", "wgan_gp"}
+    wgan = make_config("wgan_gp")
+    assert (wgan.loss, wgan.k_steps, wgan.gp_weight, wgan.beta1, wgan.beta2, wgan.d_norm) == \
+        ("wasserstein", 5, 10.0, 0.0, 0.9, "none")
+    assert make_config("lsgan").arch == "mlp" and make_config("dcgan").arch == "dcgan"
+
+
+def test_loss_and_architecture_combine_freely():
+    cfg = make_config("dcgan", loss="lsgan")
+    assert (cfg.arch, cfg.loss) == ("dcgan", "lsgan")
+
+
+@pytest.mark.parametrize("variant, overrides, message", [
+    ("bigan", {}, "unknown variant 'bigan': choose one of vanilla, lsgan, dcgan, wgan_gp"),
+    ("vanilla", {"loss": "hinge"}, "unknown loss 'hinge'"),
+    ("vanilla", {"arch": "resnet"}, "unknown architecture 'resnet'"),
+    ("vanilla", {"k_steps": 0}, "k_steps must be a positive integer, got 0"),
+    ("vanilla", {"epochs": -1}, "epochs must be a positive integer"),
+    ("vanilla", {"batch_size": 0}, "batch_size must be a positive integer"),
+    ("vanilla", {"lr_d": 0.0}, "lr_d must be positive"),
+    ("vanilla", {"lr_g": -1e-4}, "lr_g must be positive"),
+    ("vanilla", {"digits": [10]}, "digits must be in 0..9"),
+    ("wgan_gp", {"real_label": 0.9}, "no meaning for the wasserstein loss"),
+    ("vanilla", {"learning_rate": 1}, "unknown config field(s) learning_rate"),
+])
+def test_bad_config_gives_a_clear_error(variant, overrides, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        make_config(variant, **overrides)
+
+
+def test_digit_subset_and_batch_larger_than_data():
+    images = np.zeros((100, 28, 28), np.uint8)
+    labels = np.repeat(np.arange(10), 10).astype(np.uint8)
+    assert len(select_images(images, labels, make_config("vanilla", digits=[0], batch_size=10))) == 10
+    with pytest.raises(ConfigError, match=r"batch_size 64 x k_steps 1 = 64 images per step, but the training set "
+                                          r"has only 10"):
+        select_images(images, labels, make_config("vanilla", digits=[3]))
+    with pytest.raises(ConfigError, match="no training images left"):
+        select_images(images, labels[::-1] * 0 + 1, make_config("vanilla", digits=[0]))

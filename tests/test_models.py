@@ -1,0 +1,37 @@
+"""Architectures: output shapes and parameter counts, equal across the frameworks."""
+import numpy as np
+import pytest
+
+from frameworks import PT, TF
+from gans_common.config import make_config
+
+# (variant preset, G params, D params): counted once by hand from the layer sizes in gans_*/models.py
+EXPECTED = {
+    "vanilla": (100 * 256 + 256 + 256 * 512 + 512 + 512 * 784 + 784, 784 * 512 + 512 + 512 * 256 + 256 + 256 + 1),
+    "dcgan": (100 * 3136 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
+              16 * 32 + 32 + 32 * 64 * 16 + 2 * 64 + 3136 + 1),
+    "wgan_gp": (100 * 3136 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
+                16 * 32 + 32 + 32 * 64 * 16 + 64 + 3136 + 1),
+}
+
+
+@pytest.mark.parametrize("variant", EXPECTED)
+def test_shapes_and_parameter_counts_equal_across_frameworks(variant):
+    cfg = make_config(variant)
+    (g_pt, d_pt), (g_tf, d_tf) = PT.pkg.build_models(cfg), TF.pkg.build_models(cfg)
+    z = np.random.default_rng(0).normal(size=(5, cfg.z_dim)).astype(np.float32)
+    x_pt, x_tf = g_pt(PT.tensor(z)), g_tf(TF.tensor(z))
+    assert tuple(x_pt.shape) == (5, 1, 28, 28) and tuple(x_tf.shape) == (5, 28, 28, 1)
+    assert tuple(d_pt(x_pt).shape) == (5,) and tuple(d_tf(x_tf).shape) == (5,)
+    x = x_pt.detach().numpy()
+    assert x.min() >= -1 and x.max() <= 1  # tanh output
+    assert (PT.pkg.count_params(g_pt), PT.pkg.count_params(d_pt)) == EXPECTED[variant]
+    assert (TF.pkg.count_params(g_tf), TF.pkg.count_params(d_tf)) == EXPECTED[variant]
+
+
+def test_wgan_gp_critic_has_no_batch_norm():
+    import torch
+    _, critic = PT.pkg.build_models(make_config("wgan_gp"))
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in critic.modules())
+    _, critic_tf = TF.pkg.build_models(make_config("wgan_gp"))
+    assert not any("batch_normalization" in v.path for v in critic_tf.weights)
