@@ -66,6 +66,8 @@ def progress_figure(results):
             snaps = r[1]["snapshots"]                     # (epochs, 10, 28, 28)
             strip = plots.grid(snaps.transpose(1, 0, 2, 3).reshape(-1, 28, 28), nrow=len(snaps))
             rows[f"{v} · {notebook.FRAMEWORK_NAMES[f]}"] = strip
+    if not rows:
+        return plots.panels({"progress": None}, ncols=1, missing={"progress": missing_message(results)})
     fig, axes = plt.subplots(len(rows), 1, figsize=(12, 2.2 * len(rows)), squeeze=False)
     for ax, (title, strip) in zip(axes[:, 0], rows.items()):
         ax.imshow(strip, cmap="gray", vmin=0, vmax=255, interpolation="nearest", aspect="equal")

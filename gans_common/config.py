@@ -55,7 +55,7 @@ PRESETS: dict[str, dict] = {
     "dcgan": dict(loss="nonsaturating", arch="dcgan", d_norm="batch", epochs=5),
     # Gulrajani et al. 2017, Algorithm 1: n_critic=5, lambda=10, Adam(1e-4, 0, 0.9), critic without batch norm.
     "wgan_gp": dict(loss="wasserstein", arch="dcgan", d_norm="none", k_steps=5, lr_g=1e-4, lr_d=1e-4,
-                    beta1=0.0, beta2=0.9, epochs=10),
+                    beta1=0.0, beta2=0.9, epochs=15),
 }
 
 
