@@ -83,23 +83,24 @@ METRIC_COLUMNS = (("fid", "FID", "{:.2f}"), ("kid", "KID", "{:.4f}"), ("precisio
 
 
 def metrics_rows(results, floor: dict | None = None) -> list[list[str]]:
-    """Rows of the table (model, framework, metric columns, epochs, wall minutes, device)."""
+    """Rows of the table (model, framework, metric columns, epochs, seconds per epoch, wall minutes, device)."""
     rows = []
     for (v, f), r in results.items():
         if r is None:
-            rows.append([v, notebook.FRAMEWORK_NAMES[f]] + ["—"] * (len(METRIC_COLUMNS) + 3))
+            rows.append([v, notebook.FRAMEWORK_NAMES[f]] + ["—"] * (len(METRIC_COLUMNS) + 4))
             continue
         m = r[0].get("metrics", {})
         rows.append([v, notebook.FRAMEWORK_NAMES[f]] + [fmt.format(m[k]) if k in m else "—"
                                                         for k, _, fmt in METRIC_COLUMNS] +
-                    [str(r[0]["epochs"]), f"{r[0]['wall_seconds'] / 60:.1f}", r[0]["device"]])
+                    [str(r[0]["epochs"]), f"{np.mean(r[0]['epoch_seconds']):.1f}", f"{r[0]['wall_seconds'] / 60:.1f}",
+                     r[0]["device"]])
     if floor:
         rows.append(["real data (floor)", "—"] + [fmt.format(floor[k]) for k, _, fmt in METRIC_COLUMNS] +
-                    ["—", "—", "—"])
+                    ["—"] * 4)
     return rows
 
 
-HEADER = ["variant", "framework"] + [h for _, h, _ in METRIC_COLUMNS] + ["epochs", "train min", "device"]
+HEADER = ["variant", "framework"] + [h for _, h, _ in METRIC_COLUMNS] + ["epochs", "s/epoch", "train min", "device"]
 
 
 def metrics_table(results, floor: dict | None = None) -> str:
