@@ -108,7 +108,9 @@ class Trainer:
 
     def _step_impl(self, i):
         cfg, k, b = self.cfg, self.cfg.k_steps, self.cfg.batch_size
-        reals = tf.reshape(tf.gather(self.data, self.perm[i * k * b:(i + 1) * k * b]), (k, b, 28, 28, 1))
+        # indices by gather, not a slice: a slice bound makes i a compile-time constant under XLA (one compile per i)
+        idx = tf.gather(self.perm, i * k * b + tf.range(k * b))
+        reals = tf.reshape(tf.gather(self.data, idx), (k, b, 28, 28, 1))
         z_d = self.rng.normal((k, b, cfg.z_dim))
         alpha = (self.rng.uniform((k, b, 1, 1, 1)) if cfg.loss == "wasserstein" else tf.zeros((k, b, 1, 1, 1)))
         z_g = self.rng.normal((cfg.g_batch, cfg.z_dim))

@@ -1,0 +1,181 @@
+"""Training speed of the eight models against the machine's matmul floor and the conventional PyTorch loop.
+
+    python benchmarks/run.py [--iters N] [--warmup N] [--models pytorch/vanilla tensorflow ...] [--out PATH]
+    python benchmarks/run.py --table-only      # rewrite the README table from the JSON, measure nothing
+
+Each framework runs in its own child process (PyTorch and TensorFlow in one process can crash); this parent
+collects their raw timings, derives the figures (see README.md), prints a table, writes the JSON and regenerates
+the table in ``benchmarks/README.md`` from it.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import flops
+import timing
+from gans_common import runs
+from gans_common.config import PRESETS, make_config
+
+HERE = Path(__file__).resolve().parent
+FRAMEWORKS = ("pytorch", "tensorflow")
+EPOCH = 60_000  # images in one MNIST training epoch
+START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
+
+
+def parse_models(names: list[str]) -> list[tuple[str, str]]:
+    """FRAMEWORK/VARIANT, FRAMEWORK (all its variants) or VARIANT (both frameworks) -> [(framework, variant)]."""
+    chosen = []
+    for name in names:
+        if "/" in name:
+            fw, variant = name.split("/", 1)
+        else:
+            fw, variant = (name, "") if name in FRAMEWORKS else ("", name)
+        fws, variants = [fw] if fw else FRAMEWORKS, [variant] if variant else list(PRESETS)
+        if any(f not in FRAMEWORKS for f in fws) or any(v not in PRESETS for v in variants):
+            sys.exit(f"unknown model {name!r}: use FRAMEWORK/VARIANT with FRAMEWORK in {', '.join(FRAMEWORKS)} "
+                     f"and VARIANT in {', '.join(PRESETS)} (or either alone)")
+        chosen += [(f, v) for f in fws for v in variants if (f, v) not in chosen]
+    return chosen
+
+
+def run_child(framework: str, variants: list[str], iters: int, warmup: int) -> dict:
+    """Measure ``variants`` of ``framework`` in a fresh Python process; its JSON comes back through a file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "child.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", framework, "--models", *variants,
+               "--iters", str(iters), "--warmup", str(warmup), "--out", str(out)]
+        code = subprocess.run(cmd).returncode
+        if code != 0:
+            sys.exit(f"the {framework} measurement process failed (exit code {code}); its output is above")
+        return json.loads(out.read_text())
+
+
+def child(framework: str, variants: list[str], iters: int, warmup: int, out: Path) -> None:
+    print(f"{framework}: matmul rate, then {iters} timed iterations per model after {warmup} warm-up", flush=True)
+    info, rows = timing.MEASURE[framework](variants, iters, warmup)
+    out.write_text(json.dumps(dict(info=info, rows=rows)))
+
+
+def derive(row: dict, floor: float) -> dict:
+    """Add the reported figures to a child's raw row; ``floor`` is the machine's matmul rate in FLOP/s."""
+    cfg = make_config(row["variant"])
+    images, flop = cfg.k_steps * cfg.batch_size, flops.step_flops(cfg)["total"]
+    secs = row["step_seconds"]
+    out = dict(row, model=f"{row['framework']}/{row['variant']}", images_per_step=images, flops_per_step=flop,
+               images_per_second=images / secs, seconds_per_epoch=EPOCH / images * secs,
+               flops_per_second=flop / secs, fraction_of_floor=flop / floor / secs)
+    if "conventional_step_seconds" in row:
+        out["conventional_images_per_second"] = images / row["conventional_step_seconds"]
+        out["speedup_vs_conventional"] = row["conventional_step_seconds"] / secs
+    if "xla_step_seconds" in row:
+        out["xla_images_per_second"] = images / row["xla_step_seconds"]
+        out["xla_speedup"] = secs / row["xla_step_seconds"]
+    return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = [line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
+
+
+def markdown_table(report: dict) -> str:
+    """The README table of a report: one row per model, then the run's conditions."""
+    fmt = lambda x, spec: "—" if x is None else format(x, spec)  # noqa: E731
+    lines = ["| model | device | images/s | s/epoch | GFLOP/iter | GFLOP/s | of floor | conventional images/s "
+             "| ours/conventional | XLA images/s | XLA/tf.function |", "|" + "---|" * 11]
+    for r in report["results"]:
+        xla = "failed" if "xla_error" in r else fmt(r.get("xla_images_per_second"), ",.0f")
+        cells = [r["model"], r["device"], f"{r['images_per_second']:,.0f}", f"{r['seconds_per_epoch']:.1f}",
+                 f"{r['flops_per_step'] / 1e9:.2f}", f"{r['flops_per_second'] / 1e9:.1f}",
+                 f"{r['fraction_of_floor']:.1%}", fmt(r.get("conventional_images_per_second"), ",.0f"),
+                 fmt(r.get("speedup_vs_conventional"), ".2f"), xla + ("*" if r.get("xla_recompiles_per_batch") else ""),
+                 fmt(r.get("xla_speedup"), ".2f")]
+        lines.append("| " + " | ".join(cells) + " |")
+    fw = report["frameworks"]
+    rates = ", ".join(f"{name} {info['matmul_flops'] / 1e9:,.1f} GFLOP/s" for name, info in fw.items())
+    versions = ", ".join(f"{name} {info['version']}" for name, info in fw.items())
+    lines += ["", f"Floor: {report['floor_flops'] / 1e9:,.1f} GFLOP/s, the faster framework's float32 "
+                  f"{report['matmul_n']}x{report['matmul_n']} matmul in the same run ({rates}). "
+                  f"{report['iters']} timed iterations after {report['warmup']} warm-up per model, on "
+                  f"{report['machine']}; {versions}; commit {report['commit']}, {report['date']}."]
+    lines += [f"\nXLA failed for {r['model']}: `{r['xla_error']}`" for r in report["results"] if "xla_error" in r]
+    if any(r.get("xla_recompiles_per_batch") for r in report["results"]):
+        lines += ["", "XLA rates marked * are timed at one fixed batch index: XLA recompiled the step for every "
+                      "new index (a compile-time constant of the step's slice of the permutation), so they hold only "
+                      "once the step indexes without such a slice (e.g. `tf.gather`)."]
+    return "\n".join(lines)
+
+
+def update_readme(report: dict, source: Path, readme: Path = HERE / "README.md") -> None:
+    """Regenerate the section between the bench-table markers of ``readme`` from ``report`` (read from ``source``)."""
+    text = readme.read_text()
+    if START not in text or END not in text:
+        sys.exit(f"{readme} has no {START} ... {END} section to fill")
+    table = (f"{markdown_table(report)}\n\nGenerated by `python benchmarks/run.py` "
+             f"(from `{_shown(source)}`).")
+    readme.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{table}\n{END}",
+                             text, flags=re.S))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(HERE.parent))
+    except ValueError:
+        return str(path)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--iters", type=int, default=100, help="timed training iterations per model (default 100)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed iterations first (default 10, at least 1)")
+    parser.add_argument("--models", nargs="+", default=list(FRAMEWORKS),
+                        help="FRAMEWORK/VARIANT, FRAMEWORK or VARIANT (default: all eight models)")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json", help="the JSON written (and read)")
+    parser.add_argument("--no-readme", action="store_true", help="do not regenerate the table in README.md")
+    parser.add_argument("--table-only", action="store_true", help="only regenerate the README table from --out")
+    parser.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)  # internal: one framework's process
+    args = parser.parse_args(argv)
+    if args.iters < 1 or args.warmup < 1:
+        parser.error("--iters and --warmup must be at least 1")
+    if args.child:
+        return child(args.child, args.models, args.iters, args.warmup, args.out)
+    if args.table_only:
+        report = json.loads(args.out.read_text())
+        update_readme(report, args.out)
+        return print(markdown_table(report))
+
+    models = parse_models(args.models)
+    children = {fw: run_child(fw, [v for f, v in models if f == fw], args.iters, args.warmup)
+                for fw in FRAMEWORKS if any(f == fw for f, _ in models)}
+    floor = max(c["info"]["matmul_flops"] for c in children.values())
+    results = [derive(row, floor) for c in children.values() for row in c["rows"]]
+    results.sort(key=lambda r: (list(PRESETS).index(r["variant"]), FRAMEWORKS.index(r["framework"])))
+    report = dict(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                  commit=runs.git_commit(), machine=machine(), python=platform.python_version(), iters=args.iters,
+                  warmup=args.warmup, matmul_n=timing.MATMUL_N, floor_flops=floor,
+                  frameworks={fw: c["info"] for fw, c in children.items()}, results=results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    runs.write_json(args.out, report)
+    print(markdown_table(report))
+    print(f"\nwrote {args.out}")
+    if not args.no_readme:
+        update_readme(report, args.out)
+        print(f"regenerated the table in {HERE / 'README.md'}")
+
+
+if __name__ == "__main__":
+    main()

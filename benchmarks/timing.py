@@ -1,0 +1,186 @@
+"""What one framework's child process measures (``run.py`` starts one process per framework: PyTorch and
+TensorFlow in one process can crash). Everything returned is raw seconds and rates; ``run.py`` derives the figures.
+
+- the framework's own float32 matmul rate (a large square product: the machine's floor rate; and one the size of
+  a model layer, for context);
+- per preset, seconds per training iteration of the package's ``Trainer`` (the whole training set on the device,
+  a permutation index, one host sync at the end);
+- PyTorch: the conventional loop on the same nets and batch: torchvision ``MNIST`` with per-item ``ToTensor`` +
+  ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step;
+- TensorFlow: the same trainer with its step under ``tf.function(jit_compile=True)`` (XLA) instead of plain
+  ``tf.function``.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import tempfile
+import time
+from pathlib import Path
+
+from gans_common import loop, mnist
+from gans_common.config import make_config
+
+MATMUL_N = 2048               # (n, n) @ (n, n) float32: the machine's matmul rate
+LAYER_SHAPE = (64, 784, 512)  # (m, k, n): a batch through the MLP discriminator's first layer
+
+
+def time_calls(call, sync, iters: int, warmup: int) -> tuple[float, float]:
+    """(seconds of the warm-up, seconds per call) of ``call(j)``: ``warmup`` (>= 1) calls, then ``iters`` timed
+    calls; ``sync(outputs)`` waits for the device once after the warm-up and once at the end, never in between."""
+    t0 = time.perf_counter()
+    sync([call(j) for j in range(warmup)])
+    t1 = time.perf_counter()
+    out = [call(warmup + j) for j in range(iters)]
+    sync(out)
+    return t1 - t0, (time.perf_counter() - t1) / iters
+
+
+def matmul_rate(make, matmul, sync, m: int, k: int, n: int, min_seconds: float = 1.0) -> float:
+    """FLOP/s of a float32 (m, k) @ (k, n) product repeated for about ``min_seconds``; sync(c) waits for c."""
+    a, b = make(m, k), make(k, n)
+    sync(matmul(a, b))  # warm-up (library initialisation)
+    t0 = time.perf_counter()
+    sync(matmul(a, b))
+    reps = max(3, math.ceil(min_seconds / max(time.perf_counter() - t0, 1e-7)))
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        c = matmul(a, b)
+    sync(c)
+    return 2 * m * k * n * reps / (time.perf_counter() - t0)
+
+
+def time_trainer(trainer, cfg, iters: int, warmup: int) -> tuple[float, float]:
+    """time_calls of ``trainer.train_step`` over the first epoch's order (wrapping around), synced by to_numpy."""
+    steps = trainer.n_images // (cfg.k_steps * cfg.batch_size)
+    trainer.start_epoch(loop.epoch_order(cfg, 0, trainer.n_images))
+    return time_calls(lambda j: trainer.train_step(j % steps), trainer.to_numpy, iters, warmup)
+
+
+def _training_set(variant):
+    cfg = make_config(variant)
+    return cfg, loop.select_images(*mnist.load_mnist("train"), cfg)
+
+
+def _say(row):
+    extra = "".join(f", {key.replace('_step_seconds', '')} {row[key] * 1e3:.1f} ms" for key in row
+                    if key.endswith("_step_seconds"))
+    print(f"  {row['framework']}/{row['variant']}: {row['step_seconds'] * 1e3:.1f} ms/iteration{extra}", flush=True)
+
+
+def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[dict]]:
+    import torch
+    import torchvision
+
+    import gans_pt
+
+    device = gans_pt.pick_device()
+    make = lambda m, n: torch.randn(m, n, device=device)  # noqa: E731
+    sync = lambda c: float(c.reshape(-1)[0])  # noqa: E731  (one stream: waiting for c waits for all before it)
+    info = dict(version=torch.__version__, torchvision=torchvision.__version__, threads=torch.get_num_threads(),
+                float32_matmul_precision=torch.get_float32_matmul_precision(),
+                matmul_flops=matmul_rate(make, torch.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N),
+                matmul_flops_layer_shape=matmul_rate(make, torch.matmul, sync, *LAYER_SHAPE))
+    rows = []
+    for variant in variants:
+        cfg, images = _training_set(variant)
+        trainer = gans_pt.Trainer(cfg, images)
+        warm, secs = time_trainer(trainer, cfg, iters, warmup)
+        row = dict(framework="pytorch", variant=variant, device=trainer.device, step_seconds=secs,
+                   warmup_seconds=warm)
+        del trainer  # its copy of the training set
+        row["conventional_warmup_seconds"], row["conventional_step_seconds"] = time_calls(
+            conventional_step(cfg, device), lambda out: None, iters, warmup)
+        rows.append(row)
+        _say(rows[-1])
+    return info, rows
+
+
+def conventional_step(cfg, device):
+    """One iteration of the usual PyTorch recipe on the ``gans_pt`` nets, as a function of the step index."""
+    import torch
+    import torchvision
+    from torch.utils.data import DataLoader
+    from torchvision import transforms
+
+    import gans_pt
+
+    cache = mnist.fetch_mnist(quiet=True)  # the verified IDX files, linked where torchvision looks for them
+    with tempfile.TemporaryDirectory() as root:
+        raw = Path(root, "MNIST", "raw")
+        raw.mkdir(parents=True)
+        for name in mnist.FILES:
+            (raw / name).symlink_to(cache / name)
+        to_input = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+        dataset = torchvision.datasets.MNIST(root, train=True, transform=to_input, download=False)  # reads now
+    loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, num_workers=0, drop_last=True)
+    batches = itertools.chain.from_iterable(itertools.repeat(loader))  # epoch after epoch
+    torch.manual_seed(cfg.seed)
+    G, D = (net.to(device) for net in gans_pt.build_models(cfg))
+    opt_g, opt_d = gans_pt.make_optimizers(G, D, cfg)
+    k, b = cfg.k_steps, cfg.batch_size
+
+    def step(_):
+        reals = torch.stack([next(batches)[0] for _ in range(k)]).to(device)  # (k, B, 1, 28, 28)
+        z_d = torch.randn(k, b, cfg.z_dim, device=device)
+        alpha = torch.rand(k, b, 1, 1, 1, device=device)
+        z_g = torch.randn(cfg.g_batch, cfg.z_dim, device=device)
+        losses = gans_pt.train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg)
+        return losses[0].item(), losses[1].item()  # a host sync per step, for logging
+
+    return step
+
+
+def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[dict]]:
+    import gans_tf  # first: it quietens TensorFlow's C++ logs before TensorFlow loads
+
+    import keras
+    import tensorflow as tf
+
+    device = gans_tf.pick_device()
+    make = lambda m, n: tf.random.normal((m, n))  # noqa: E731
+    sync = lambda c: float(c[0, 0])  # noqa: E731
+    with tf.device(device):
+        info = dict(version=tf.__version__, keras=keras.__version__,
+                    tensor_float_32=tf.config.experimental.tensor_float_32_execution_enabled(),
+                    matmul_flops=matmul_rate(make, tf.linalg.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N),
+                    matmul_flops_layer_shape=matmul_rate(make, tf.linalg.matmul, sync, *LAYER_SHAPE))
+    rows = []
+    for variant in variants:
+        cfg, images = _training_set(variant)
+        trainer = gans_tf.Trainer(cfg, images)
+        warm, secs = time_trainer(trainer, cfg, iters, warmup)
+        row = dict(framework="tensorflow", variant=variant, device=trainer.device, step_seconds=secs,
+                   warmup_seconds=warm)
+        try:
+            row.update(time_xla(trainer, cfg, iters, warmup))
+        except Exception as err:  # a step XLA cannot compile is a finding, not a reason to stop
+            row["xla_error"] = f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0][:300]}"
+        rows.append(row)
+        _say(row)
+    return info, rows
+
+
+def time_xla(trainer, cfg, iters: int, warmup: int) -> dict:
+    """The trainer's step under ``tf.function(jit_compile=True)``. XLA compiles one program per value of every
+    input it needs as a compile-time constant; if the batch index is one (a call at a new index takes 10x a
+    compiled call), each step of an epoch would compile anew, so the timed calls then all use batch 0 (the same
+    work) and ``xla_recompiles_per_batch`` says so."""
+    import tensorflow as tf
+
+    trainer._step = tf.function(trainer._step_impl, jit_compile=True)
+    trainer.start_epoch(loop.epoch_order(cfg, 0, trainer.n_images))
+    seconds = []
+    for i in (0, 0, 1):  # compile, a compiled call, a call at a new batch index
+        t0 = time.perf_counter()
+        trainer.to_numpy([trainer.train_step(i)])
+        seconds.append(time.perf_counter() - t0)
+    recompiles = seconds[2] > 10 * seconds[1] + 0.05
+    if recompiles:
+        _, step = time_calls(lambda j: trainer.train_step(0), trainer.to_numpy, iters, warmup)
+    else:
+        _, step = time_trainer(trainer, cfg, iters, warmup)
+    return dict(xla_compile_seconds=seconds[0], xla_step_seconds=step, xla_recompiles_per_batch=recompiles)
+
+
+MEASURE = {"pytorch": pytorch, "tensorflow": tensorflow}
