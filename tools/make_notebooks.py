@@ -1,6 +1,6 @@
 """Write the eight per-variant notebooks from one template, so they stay alike cell for cell.
 
-    python tools/make_notebooks.py      # rewrites notebooks/{pytorch,tensorflow}/*.ipynb (unexecuted)
+    python tools/make_notebooks.py   # rewrites notebooks/{pytorch,tensorflow}/*.ipynb, comparison, parity (unexecuted)
 
 Diffing the PyTorch and TensorFlow notebook of one variant shows only the framework lines of ``FRAMEWORK``.
 Executed outputs come from ``tools/run_study.py``.
@@ -181,19 +181,82 @@ def comparison_cells() -> list:
     ]
 
 
-def main():
-    nb = new_notebook(cells=comparison_cells(), metadata={
+def parity_cells() -> list:
+    return [
+        new_markdown_cell("# One training step, two frameworks, the same numbers\n\nA comparison is only fair if "
+                          "\"PyTorch DCGAN\" and \"TensorFlow DCGAN\" are the same model trained the same way. "
+                          "Here the PyTorch nets' initial weights are copied into the Keras nets "
+                          "(`gans_common/transfer.py`: kernels transposed or permuted, NCHW vs NHWC), both take one "
+                          "full `train_step` (D step, then G step, with Adam) on the same real batch, noise and "
+                          "penalty weights, and the weights they end with are compared tensor by tensor. "
+                          "`tests/test_parity.py` checks the same for every architecture, loss and variant.\n\n"
+                          "This is the one notebook that holds both frameworks in one process: on the CPU only."),
+        new_code_cell('import os\nos.environ["CUDA_VISIBLE_DEVICES"] = ""  # CPU: the frameworks\' CUDA libraries '
+                      'must not share a process\nos.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")\n\n'
+                      "import numpy as np\nimport torch\n"
+                      "try:\n    import triton  # noqa: F401  (load before TensorFlow: the other order crashes)\n"
+                      "except ImportError:\n    pass\nimport tensorflow as tf\n\n"
+                      "import gans_pt\nimport gans_tf\nfrom gans_common import make_config, transfer\n\n"
+                      'cfg = make_config("dcgan", batch_size=8)'),
+        new_markdown_cell("## Same initial weights\nThe PyTorch nets initialise themselves; their weights go into the "
+                          "Keras nets."),
+        new_code_cell(CHECK + "torch.manual_seed(0)\n"
+                      "g_pt, d_pt = gans_pt.build_models(cfg)\ng_tf, d_tf = gans_tf.build_models(cfg)\n"
+                      "for net_pt, net_tf in ((g_pt, g_tf), (d_pt, d_tf)):\n"
+                      "    state = {k: v.numpy() for k, v in net_pt.state_dict().items()}\n"
+                      "    net_tf.set_weights(transfer.pt_to_tf(state, net_pt, cfg))\n"
+                      "z = np.random.default_rng(1).standard_normal((4, cfg.z_dim)).astype(np.float32)\n"
+                      "g_pt.eval()\nout_pt = g_pt(torch.from_numpy(z)).detach().numpy().transpose(0, 2, 3, 1)  # NHWC\n"
+                      "g_pt.train()\nout_tf = g_tf(tf.constant(z), training=False).numpy()\n"
+                      'print(f"generator outputs agree to 1e-5 (relative): '
+                      '{np.abs(out_pt - out_tf).max() / np.abs(out_pt).max() < 1e-5}")'),
+        new_markdown_cell("## One step on the same batch"),
+        new_code_cell("rng, k, b = np.random.default_rng(0), cfg.k_steps, cfg.batch_size\n"
+                      "reals = rng.uniform(-1, 1, (k, b, 1, 28, 28)).astype(np.float32)  # NCHW; TF gets NHWC\n"
+                      "z_d = rng.standard_normal((k, b, cfg.z_dim)).astype(np.float32)\n"
+                      "z_g = rng.standard_normal((cfg.g_batch, cfg.z_dim)).astype(np.float32)\n"
+                      "alpha = rng.uniform(size=(k, b, 1, 1, 1)).astype(np.float32)\n"
+                      "opts_pt, opts_tf = gans_pt.make_optimizers(g_pt, d_pt, cfg), gans_tf.make_optimizers(g_tf, d_tf, cfg)\n"
+                      "loss_pt = gans_pt.train_step(g_pt, d_pt, *opts_pt, *map(torch.from_numpy, (reals, z_d, z_g, alpha)),\n"
+                      "                             cfg).numpy()\n"
+                      "step_tf = tf.function(lambda *batch: gans_tf.train_step(g_tf, d_tf, *opts_tf, *batch, cfg))\n"
+                      "loss_tf = step_tf(*map(tf.constant, (reals.transpose(0, 1, 3, 4, 2), z_d, z_g, alpha))).numpy()\n"
+                      'for name, a, b_ in zip(("D loss", "G loss"), loss_pt, loss_tf):\n'
+                      '    print(f"{name}:  PyTorch {a:.7f}   TensorFlow {b_:.7f}   relative difference {abs(a - b_) / abs(a):.1e}")'),
+        new_markdown_cell("## Every tensor after the step\nLargest difference relative to the tensor's largest "
+                          "value. Batch norm's moving variance is the one expected difference: PyTorch updates it "
+                          "with the unbiased batch variance, Keras with the biased one (a factor n/(n-1); no "
+                          "setting aligns them)."),
+        new_code_cell("rows, worst = [], 0.0\n"
+                      'for name, net_pt, net_tf in (("G", g_pt, g_tf), ("D", d_pt, d_tf)):\n'
+                      "    got = transfer.tf_to_pt([w.numpy() for w in net_tf.weights], net_tf, cfg)\n"
+                      "    for key, want in net_pt.state_dict().items():\n"
+                      "        if want.dtype.is_floating_point:\n"
+                      "            want = want.numpy()\n"
+                      "            diff = np.abs(got[key] - want).max() / (np.abs(want).max() + 1e-12)\n"
+                      '            worst = worst if key.endswith("running_var") else max(worst, diff)\n'
+                      '            rows.append(f"{name}.{key:<16} {str(want.shape):<18} {diff:.1e}")\n'
+                      'print("\\n".join(rows))'),
+        new_code_cell(CHECK + 'print(f"losses agree to 1e-5: {bool(np.all(np.abs(loss_pt - loss_tf) <= 1e-5 * np.abs(loss_pt)))}")\n'
+                      'print(f"all weights but the moving variances agree to 1e-4: {worst < 1e-4}")'),
+    ]
+
+
+def write(cell_list, path: Path) -> None:
+    nb = new_notebook(cells=cell_list, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})
-    nbformat.write(nb, ROOT / "notebooks" / "comparison.ipynb")
+    nbformat.write(nb, path)
+    print(path.relative_to(ROOT))
+
+
+def main():
     for framework in FRAMEWORK:
         for variant in VARIANTS:
-            nb = new_notebook(cells=cells(framework, variant), metadata={
-                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                "language_info": {"name": "python"}})
-            path = ROOT / "notebooks" / framework / f"{'vanilla_gan' if variant == 'vanilla' else variant}.ipynb"
-            nbformat.write(nb, path)
-            print(path.relative_to(ROOT))
+            name = "vanilla_gan" if variant == "vanilla" else variant
+            write(cells(framework, variant), ROOT / "notebooks" / framework / f"{name}.ipynb")
+    write(comparison_cells(), ROOT / "notebooks" / "comparison.ipynb")
+    write(parity_cells(), ROOT / "notebooks" / "parity.ipynb")
 
 
 if __name__ == "__main__":
