@@ -1,11 +1,12 @@
 # Two entry points; each creates (or reuses) .venv and installs the project into it.
 #   make study   the whole study: MNIST, every notebook at full length, images/, results/, README table
 #   make test    pytest + nbval smoke runs of every notebook (what CI runs)
+# Also: make stability (the factor sweep), make bench (speed), make notebooks (rewrite them from the template).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: study test notebooks
+.PHONY: study test notebooks stability bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +23,10 @@ test: $(VENV)/.installed
 
 notebooks: $(VENV)/.installed  ## rewrite the notebooks from their template (unexecuted)
 	$(PY) tools/make_notebooks.py
+
+stability: $(VENV)/.installed  ## the stability sweep (about 20 min on 2 CPU cores) and its notebook
+	$(PY) -m gans_common.sweep
+	$(PY) tools/make_stability_notebook.py --execute
+
+bench: $(VENV)/.installed  ## speed benchmarks (run on an idle machine)
+	$(PY) benchmarks/run.py

@@ -56,3 +56,20 @@ def other_framework(framework: str) -> str:
 
 def notebook_path(framework: str, variant: str) -> str:
     return f"notebooks/{framework}/{'vanilla_gan' if variant == 'vanilla' else variant}.ipynb"
+
+
+def execute(path: str | Path) -> float:
+    """Execute a notebook in place in a fresh kernel, keeping outputs and counts; return the seconds it took."""
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    t0 = time.perf_counter()
+    NotebookClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in nb.cells:  # drop timestamps, which only make diffs noisy
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+    return time.perf_counter() - t0

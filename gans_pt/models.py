@@ -4,7 +4,6 @@ Images are NCHW (N, 1, 28, 28) in [-1, 1]; discriminators return logits of shape
 Initialisation (both frameworks): weights ~ N(0, 0.02) as in DCGAN (Radford et al. 2016), biases 0,
 batch-norm gamma 1, beta 0; batch norm momentum 0.1 (Keras 0.9), eps 1e-5; LeakyReLU slope 0.2.
 """
-import torch
 from torch import nn
 
 __all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator", "build_models",

@@ -7,13 +7,13 @@ they exist).
 Make the records first: ``python -m gans_common.sweep`` (results/stability/, about 17 min on 2 CPU cores).
 """
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from gans_common import notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 PATH = ROOT / "notebooks" / "stability.ipynb"
@@ -102,20 +102,6 @@ temporary folder."""),
     return out
 
 
-def execute(path: Path) -> float:
-    from nbclient import NotebookClient
-
-    if os.environ.get("GANS_SMOKE", "") not in ("", "0"):
-        sys.exit("error: GANS_SMOKE is set; unset it to execute the notebook for committing")
-    nb = nbformat.read(path, as_version=4)
-    t0 = time.perf_counter()
-    NotebookClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    for cell in nb.cells:  # keep outputs and counts; drop timestamps, which only make diffs noisy
-        cell.metadata.pop("execution", None)
-    nbformat.write(nb, path)
-    return time.perf_counter() - t0
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--execute", action="store_true", help="execute it in place afterwards (reads the records; "
@@ -127,7 +113,9 @@ def main():
     nbformat.write(nb, PATH)
     print(PATH.relative_to(ROOT))
     if args.execute:
-        print(f"executed in {execute(PATH):.0f} s")
+        if notebook.smoke():
+            sys.exit("error: GANS_SMOKE is set; unset it to execute the notebook for committing")
+        print(f"executed in {notebook.execute(PATH):.0f} s")
 
 
 if __name__ == "__main__":

@@ -12,21 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
+from gans_common.notebook import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = [f"{fw}/{nb}" for fw in ("pytorch", "tensorflow") for nb in ("vanilla_gan", "lsgan", "dcgan", "wgan_gp")]
-
-
-def execute(path: Path) -> float:
-    nb = nbformat.read(path, as_version=4)
-    t0 = time.perf_counter()
-    NotebookClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    for cell in nb.cells:  # keep outputs and counts; drop timestamps, which only make diffs noisy
-        cell.metadata.pop("execution", None)
-    nbformat.write(nb, path)
-    return time.perf_counter() - t0
 
 
 def main():
