@@ -111,11 +111,13 @@ def load_history(run_dir: Path) -> dict[str, list]:
 
 
 def git_commit() -> str:
-    """The commit the code ran from, with '-dirty' if the work tree had uncommitted changes."""
+    """The commit the code ran from, with '-dirty' if tracked code had uncommitted changes."""
     try:
         sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=Path(__file__).parent,
+        # outputs the study itself rewrites (executed notebooks, images, records) do not make the code dirty
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":!notebooks", ":!images", ":!results"], cwd=Path(__file__).parent.parent,
                                capture_output=True, text=True).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
