@@ -77,7 +77,7 @@ def progress_figure(results):
     return fig
 
 
-METRIC_COLUMNS = (("fid", "FID", "{:.2f}"), ("kid", "KID", "{:.4f}"), ("precision", "precision", "{:.3f}"),
+METRIC_COLUMNS = (("fid", "FID", "{:.2f}"), ("kid", "KID", "{:.1f}"), ("precision", "precision", "{:.3f}"),
                   ("recall", "recall", "{:.3f}"), ("digits_covered", "digits", "{:d}"),
                   ("kl_to_uniform", "KL(unif)", "{:.3f}"))
 

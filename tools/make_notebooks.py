@@ -162,8 +162,8 @@ def comparison_cells() -> list:
                       "paths = compare.output_paths()\n"
                       "results = compare.load_all(paths.committed_results)\n"
                       "print(compare.missing_message(results))"),
-        new_markdown_cell("## Samples from the same fixed noise\nRows: variants; columns: frameworks. Both "
-                          "frameworks sample the same 100 noise vectors."),
+        new_markdown_cell("## Samples from the same fixed noise\nEach variant's PyTorch and TensorFlow runs side "
+                          "by side; both frameworks sample the same 100 noise vectors."),
         new_code_cell("fig = compare.samples_figure(results)\n"
                       'fig.savefig(paths.images_dir / "comparison_samples.png", dpi=80, bbox_inches="tight")'),
         new_markdown_cell("## Loss curves, the two frameworks overlaid"),
