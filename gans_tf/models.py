@@ -14,7 +14,13 @@ __all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscrimin
 
 SLOPE = 0.2
 BN = dict(momentum=0.9, epsilon=1e-5)
-INIT = dict(kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02), bias_initializer="zeros")
+
+
+def _init():
+    """A fresh N(0, 0.02) initializer per layer. Keras draws an unseeded initializer's seed from Python's `random`
+    when the initializer is made: made here, after ``keras.utils.set_random_seed``, it follows the config's seed
+    (one shared module-level initializer would be seeded at import, differently in every process)."""
+    return dict(kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02), bias_initializer="zeros")
 
 
 class _Net(keras.Model):
@@ -33,8 +39,8 @@ class MLPGenerator(_Net):
     """Goodfellow et al. 2014 style MLP: z -> 256 -> 512 -> 784, LeakyReLU hidden, tanh output."""
 
     def __init__(self, z_dim=100):
-        super().__init__((z_dim,), [layers.Dense(256, **INIT), layers.LeakyReLU(SLOPE), layers.Dense(512, **INIT),
-                                    layers.LeakyReLU(SLOPE), layers.Dense(784, activation="tanh", **INIT),
+        super().__init__((z_dim,), [layers.Dense(256, **_init()), layers.LeakyReLU(SLOPE), layers.Dense(512, **_init()),
+                                    layers.LeakyReLU(SLOPE), layers.Dense(784, activation="tanh", **_init()),
                                     layers.Reshape((28, 28, 1))], "mlp_generator")
 
 
@@ -42,8 +48,8 @@ class MLPDiscriminator(_Net):
     """MLP discriminator: 784 -> 512 -> 256 -> 1 logit, LeakyReLU hidden."""
 
     def __init__(self):
-        super().__init__((28, 28, 1), [layers.Flatten(), layers.Dense(512, **INIT), layers.LeakyReLU(SLOPE),
-                                       layers.Dense(256, **INIT), layers.LeakyReLU(SLOPE), layers.Dense(1, **INIT),
+        super().__init__((28, 28, 1), [layers.Flatten(), layers.Dense(512, **_init()), layers.LeakyReLU(SLOPE),
+                                       layers.Dense(256, **_init()), layers.LeakyReLU(SLOPE), layers.Dense(1, **_init()),
                                        layers.Reshape(())], "mlp_discriminator")
 
 
@@ -53,11 +59,11 @@ class DCGANGenerator(_Net):
 
     def __init__(self, z_dim=100, width=32):
         super().__init__((z_dim,), [
-            layers.Dense(2 * width * 7 * 7, use_bias=False, **INIT),  # bias is cancelled by batch norm
+            layers.Dense(2 * width * 7 * 7, use_bias=False, **_init()),  # bias is cancelled by batch norm
             layers.Reshape((7, 7, 2 * width)), layers.BatchNormalization(**BN), layers.ReLU(),
-            layers.Conv2DTranspose(width, 4, 2, "same", use_bias=False, **INIT),  # (N, 14, 14, w)
+            layers.Conv2DTranspose(width, 4, 2, "same", use_bias=False, **_init()),  # (N, 14, 14, w)
             layers.BatchNormalization(**BN), layers.ReLU(),
-            layers.Conv2DTranspose(1, 4, 2, "same", activation="tanh", **INIT)], "dcgan_generator")  # (N, 28, 28, 1)
+            layers.Conv2DTranspose(1, 4, 2, "same", activation="tanh", **_init())], "dcgan_generator")  # (N, 28, 28, 1)
 
 
 class DCGANDiscriminator(_Net):
@@ -66,10 +72,10 @@ class DCGANDiscriminator(_Net):
     norm, since the penalty is per sample)."""
 
     def __init__(self, width=32, norm="batch"):
-        stack = [layers.Conv2D(width, 4, 2, "same", **INIT), layers.LeakyReLU(SLOPE),           # (N, 14, 14, w)
-                 layers.Conv2D(2 * width, 4, 2, "same", use_bias=norm != "batch", **INIT)]     # (N, 7, 7, 2w)
+        stack = [layers.Conv2D(width, 4, 2, "same", **_init()), layers.LeakyReLU(SLOPE),           # (N, 14, 14, w)
+                 layers.Conv2D(2 * width, 4, 2, "same", use_bias=norm != "batch", **_init())]     # (N, 7, 7, 2w)
         stack += [layers.BatchNormalization(**BN)] if norm == "batch" else []
-        stack += [layers.LeakyReLU(SLOPE), layers.Flatten(), layers.Dense(1, **INIT), layers.Reshape(())]
+        stack += [layers.LeakyReLU(SLOPE), layers.Flatten(), layers.Dense(1, **_init()), layers.Reshape(())]
         super().__init__((28, 28, 1), stack, "dcgan_discriminator")
 
 

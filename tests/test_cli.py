@@ -18,3 +18,14 @@ def test_bad_input_is_one_clear_line(pkg, args, message):
     result = run(pkg, *args, "--run-dir", "unused")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == message
+
+
+@pytest.mark.parametrize("pkg", ["gans_pt", "gans_tf"])
+def test_same_seed_in_two_processes_gives_the_same_losses(pkg, tmp_path):
+    """Seeding must not depend on anything a process does before training (e.g. when initializers are made)."""
+    args = ["--variant", "dcgan", "--width", "8", "--train-subset", "256", "--batch-size", "32", "--epochs", "1",
+            "--no-progress"]
+    for name in ("a", "b"):
+        assert run(pkg, *args, "--run-dir", str(tmp_path / name)).returncode == 0
+    losses = [(tmp_path / name / "losses.csv").read_text() for name in ("a", "b")]
+    assert losses[0] == losses[1] and len(losses[0].splitlines()) == 9
