@@ -58,7 +58,7 @@ def test_comparison_names_the_notebooks_of_missing_runs(tmp_path):
     message = compare.missing_message(results)
     assert message.startswith("1 of 8 runs found") and "notebooks/tensorflow/dcgan.ipynb" in message
     table = compare.markdown_table(results)
-    assert "| dcgan | PyTorch | 12.30 | 0.5000 | 0.700 | 0.600 | 10 | 0.010 | 3 | 30.0 | 1.5 | cpu |" in table
+    assert "| dcgan | PyTorch | 12.30 | 0.5 | 0.700 | 0.600 | 10 | 0.010 | 3 | 30.0 | 1.5 | cpu |" in table
 
 
 def test_resume_state_round_trip(tmp_path):
