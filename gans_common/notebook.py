@@ -71,5 +71,18 @@ def execute(path: str | Path) -> float:
     NotebookClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     for cell in nb.cells:  # drop timestamps, which only make diffs noisy
         cell.metadata.pop("execution", None)
-    nbformat.write(nb, path)
+    nbformat.write(scrub_paths(nb), path)
     return time.perf_counter() - t0
+
+
+def scrub_paths(nb):
+    """Replace this machine's folders in text outputs (warnings name files) by portable names."""
+    import sys
+
+    folders = {str(repo_root()) + "/": "", sys.prefix + "/": "<env>/"}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                for old, new in folders.items():
+                    out["text"] = out["text"].replace(old, new)
+    return nb

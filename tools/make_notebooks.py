@@ -156,8 +156,7 @@ def comparison_cells() -> list:
                           "per-variant notebooks saved in `results/` (no training, no framework imported) and "
                           "renders the cross-framework, cross-variant panels into `images/`. A missing run is named "
                           "with the notebook that makes it."),
-        new_code_cell("import numpy as np\n"
-                      "from gans_common import compare, notebook\n"
+        new_code_cell(CHECK + "from gans_common import compare, notebook\n"
                       "from gans_common.evaluate import real_floor\n\n"
                       "paths = compare.output_paths()\n"
                       "results = compare.load_all(paths.committed_results)\n"
