@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from .config import GANConfig, make_config
+from .notebook import repo_root
 
 class RunDirError(RuntimeError):
     """A run folder that cannot be written or resumed."""
 
 
 def default_run_dir(framework: str, variant: str) -> Path:
-    from .notebook import repo_root
     return repo_root() / "runs" / framework / variant
 
 
@@ -42,13 +42,12 @@ def prepare_run_dir(path: str | Path, cfg: GANConfig, resume: bool) -> Path:
         raise RunDirError(f"cannot write to run folder {path} ({err.strerror}): choose a writable folder "
                           f"(--run-dir)") from None
     if resume:
-        state = read_checkpoint_state(path)
+        read_checkpoint_state(path)  # raises, naming the fix, if the folder holds no checkpoint
         saved = make_config(**json.loads((path / "config.json").read_text()))
         if (saved.variant, saved.loss, saved.arch, saved.d_norm) != (cfg.variant, cfg.loss, cfg.arch, cfg.d_norm):
             raise RunDirError(f"{path} holds a checkpoint of variant {saved.variant!r} (loss {saved.loss}, arch "
                               f"{saved.arch}), not {cfg.variant!r}: resume it with --variant {saved.variant}, "
                               f"or start a new run folder")
-        del state
     else:  # a fresh run: clear what an earlier run left here, so no stale grid or checkpoint is mixed in
         for old in (*path.glob("samples/epoch_*.png"), path / "record.json", path / "samples.npz"):
             old.unlink(missing_ok=True)
