@@ -6,7 +6,9 @@ import dataclasses
 import sys
 
 from .config import ARCHS, D_NORMS, LOSSES, PRESETS, ConfigError, GANConfig, make_config
-from .loop import DivergenceError
+from .evaluate import evaluate, format_metrics
+from .loop import FINAL_SAMPLES, DivergenceError, sample
+from .notebook import smoke
 from .mnist import CorruptDataError, DataUnavailableError
 from .runs import RunDirError, default_run_dir, publish
 
@@ -31,7 +33,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
             p.add_argument(flag, type=type(f.default), help=HELP.get(f.name))
     p.add_argument("--run-dir", help="output folder (default runs/<framework>/<variant>)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run saved in RUN_DIR")
-    p.add_argument("--publish", metavar="RESULTS_DIR", help="copy the finished run's record and samples here")
+    p.add_argument("--publish", metavar="RESULTS_DIR", help="evaluate the finished run (10k samples) and copy its record, metrics and samples here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -44,9 +46,10 @@ def main(prog: str, framework: str, train, argv=None) -> int:
     try:
         cfg = make_config(args.variant, **overrides)
         run_dir = args.resume or args.run_dir or default_run_dir(framework, cfg.variant)
-        _, record = train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
-        if args.publish:
-            print(f"published {publish(run_dir, args.publish)}")
+        trainer, record = train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
+        if args.publish:  # the same final evaluation as the notebooks' Metrics cell
+            metrics = evaluate(sample(trainer, cfg, 1000 if smoke() else FINAL_SAMPLES))
+            print(f"{format_metrics(metrics)}\npublished {publish(run_dir, args.publish, metrics=metrics)}")
     except (ConfigError, RunDirError, DivergenceError, CorruptDataError, DataUnavailableError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

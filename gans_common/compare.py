@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import notebook, plots, runs
+from . import loop, notebook, plots, runs
 from .config import PRESETS
 
 FRAMEWORKS = ("pytorch", "tensorflow")
@@ -77,42 +77,108 @@ def progress_figure(results):
     return fig
 
 
-METRIC_COLUMNS = (("fid", "FID", "{:.2f}"), ("kid", "KID", "{:.1f}"), ("precision", "precision", "{:.3f}"),
-                  ("recall", "recall", "{:.3f}"), ("digits_covered", "digits", "{:d}"),
+def load_seeds(results_dir) -> dict[tuple[str, str], list[dict]]:
+    """{(variant, framework): [record of each published seed]} for the 4 x 2 models (records only)."""
+    return {(v, f): [runs.load_result(results_dir, f, v, s)[0] for s in runs.result_seeds(results_dir, f, v)]
+            for v in PRESETS for f in FRAMEWORKS}
+
+
+METRIC_COLUMNS = (("fid", "FID", "{:.1f}"), ("kid", "KID", "{:.1f}"), ("precision", "precision", "{:.3f}"),
+                  ("recall", "recall", "{:.3f}"), ("digits_covered", "digits", "{:.1f}"),
                   ("kl_to_uniform", "KL(unif)", "{:.3f}"))
 
 
-def metrics_rows(results, floor: dict | None = None) -> list[list[str]]:
-    """Rows of the table (model, framework, metric columns, epochs, seconds per epoch, wall minutes, device)."""
+def mean_std(values, fmt: str) -> str:
+    """'mean ± std' (sample std, n-1) of a metric over seeds; the plain value for one seed."""
+    values = np.asarray(values, float)
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(values.mean())} ± {fmt.format(values.std(ddof=1))}"
+
+
+def metrics_rows(seeds: dict, floor: dict | None = None) -> list[list[str]]:
+    """Rows of the table: model, framework, seeds, each metric as mean ± std over seeds, epochs, s/epoch, device."""
     rows = []
-    for (v, f), r in results.items():
-        if r is None:
-            rows.append([v, notebook.FRAMEWORK_NAMES[f]] + ["—"] * (len(METRIC_COLUMNS) + 4))
+    for (v, f), records in seeds.items():
+        records = [r for r in records if "metrics" in r]
+        if not records:
+            rows.append([v, notebook.FRAMEWORK_NAMES[f], "0"] + ["—"] * (len(METRIC_COLUMNS) + 3))
             continue
-        m = r[0].get("metrics", {})
-        rows.append([v, notebook.FRAMEWORK_NAMES[f]] + [fmt.format(m[k]) if k in m else "—"
-                                                        for k, _, fmt in METRIC_COLUMNS] +
-                    [str(r[0]["epochs"]), f"{np.mean(r[0]['epoch_seconds']):.1f}", f"{r[0]['wall_seconds'] / 60:.1f}",
-                     r[0]["device"]])
+        devices = sorted({r["device"] for r in records})
+        rows.append([v, notebook.FRAMEWORK_NAMES[f], str(len(records))] +
+                    [mean_std([r["metrics"][k] for r in records], fmt) for k, _, fmt in METRIC_COLUMNS] +
+                    [str(records[0]["epochs"]),
+                     " / ".join(f"{np.mean([np.mean(r['epoch_seconds']) for r in records if r['device'] == d]):.1f}"
+                                for d in devices), " / ".join(devices)])
     if floor:
-        rows.append(["real data (floor)", "—"] + [fmt.format(floor[k]) for k, _, fmt in METRIC_COLUMNS] +
-                    ["—"] * 4)
+        rows.append(["real data (floor)", "—", "—"] + [fmt.format(floor[k]) for k, _, fmt in METRIC_COLUMNS] +
+                    ["—"] * 3)
     return rows
 
 
-HEADER = ["variant", "framework"] + [h for _, h, _ in METRIC_COLUMNS] + ["epochs", "s/epoch", "train min", "device"]
+HEADER = ["variant", "framework", "seeds"] + [h for _, h, _ in METRIC_COLUMNS] + ["epochs", "s/epoch", "device"]
 
 
-def metrics_table(results, floor: dict | None = None) -> str:
+def metrics_table(seeds, floor: dict | None = None) -> str:
     """A plain-text table for the notebook."""
-    rows = [HEADER] + metrics_rows(results, floor)
+    rows = [HEADER] + metrics_rows(seeds, floor)
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
-def markdown_table(results, floor: dict | None = None) -> str:
+def markdown_table(seeds, floor: dict | None = None) -> str:
     """The same table in Markdown, for README."""
-    rows = metrics_rows(results, floor)
+    rows = metrics_rows(seeds, floor)
     return "\n".join(["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)] +
                      ["| " + " | ".join(r) + " |" for r in rows])
 
+
+def spread_differences(seeds: dict, metric: str = "fid") -> list[str]:
+    """Variants whose PyTorch and TensorFlow means differ by more than the larger of their seed spreads
+    (max - min over seeds), as sentences; needs at least two seeds of each."""
+    out = []
+    for v in PRESETS:
+        vals = {f: [r["metrics"][metric] for r in seeds[(v, f)] if "metrics" in r] for f in FRAMEWORKS}
+        if min(len(x) for x in vals.values()) < 2:
+            continue
+        gap = abs(np.mean(vals["pytorch"]) - np.mean(vals["tensorflow"]))
+        spread = max(np.ptp(x) for x in vals.values())
+        verdict = "differ by more than" if gap > spread else "agree within"
+        out.append(f"{v}: PyTorch {np.mean(vals['pytorch']):.1f} vs TensorFlow {np.mean(vals['tensorflow']):.1f} "
+                   f"{metric} {verdict} their seed spread ({gap:.1f} vs {spread:.1f})")
+    return out
+
+
+def curves_figure(seeds: dict, metric: str = "fid"):
+    """Quality during training, one line per model: against generator steps (mean over seeds, band = min..max),
+    and against training seconds (each model's runs on its most common device)."""
+    fig, (ax_steps, ax_time) = plt.subplots(1, 2, figsize=(13, 4.2))
+    for (v, f), records in seeds.items():
+        records = [r for r in records if r.get("curve")]
+        if not records:
+            continue
+        style = dict(color=f"C{list(PRESETS).index(v)}", ls="-" if f == "pytorch" else "--",
+                     label=f"{v} · {notebook.FRAMEWORK_NAMES[f]}")
+        n = min(len(r["curve"]) for r in records)
+        steps = [p["generator_steps"] for p in records[0]["curve"][:n]]
+        values = np.array([[p[metric] for p in r["curve"][:n]] for r in records])  # (seeds, points)
+        ax_steps.plot(steps, values.mean(0), marker="o", ms=3, **style)
+        ax_steps.fill_between(steps, values.min(0), values.max(0), color=style["color"], alpha=0.12)
+        device = max({r["device"] for r in records}, key=[r["device"] for r in records].count)
+        same = [r for r in records if r["device"] == device and len(r["curve"]) >= n]
+        secs = np.mean([[p["train_seconds"] for p in r["curve"][:n]] for r in same], 0)
+        ax_time.plot(secs, np.mean([[p[metric] for p in r["curve"][:n]] for r in same], 0), marker="o", ms=3,
+                     **style | dict(label=f"{style['label']} ({device})"))
+    for ax, xlabel in ((ax_steps, "generator steps"), (ax_time, "training seconds")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(f"classifier-{metric.upper()} ({CURVE_NOTE})")
+        ax.grid(True, which="both", alpha=0.3)
+    ax_steps.legend(fontsize=7)
+    ax_time.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+CURVE_NOTE = f"{loop.CURVE_SAMPLES // 1000}k samples"

@@ -23,11 +23,14 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import plots, runs
+from . import evaluate, notebook, plots, runs
 from .config import ConfigError, GANConfig
 
 SYNC_EVERY = 50  # generator steps between host syncs (loss logging, divergence check)
 CHECKPOINT_SECONDS = 120  # also checkpoint mid-epoch this often, so a killed run loses at most this much work
+CURVE_FRACTIONS = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)  # where in training the quality curve is measured
+FINAL_SAMPLES = 10000  # samples scored for a finished run's record
+CURVE_SAMPLES = 5000  # samples per curve point (the final table uses 10k); 500 in smoke runs
 
 
 class DivergenceError(RuntimeError):
@@ -66,19 +69,34 @@ def epoch_order(cfg: GANConfig, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([cfg.seed, epoch]).permutation(n)
 
 
+def curve_epochs(epochs: int) -> list[int]:
+    """The epochs after which the quality curve is measured: a few, denser early, always the last one."""
+    return sorted({max(1, round(epochs * f)) for f in CURVE_FRACTIONS})
+
+
+def curve_point(trainer, cfg: GANConfig, epoch: int, generator_steps: int, train_seconds: float) -> dict:
+    """Metrics of ``CURVE_SAMPLES`` samples at this point of training (evaluation time is not training time)."""
+    t0 = time.perf_counter()
+    m = evaluate.evaluate(sample(trainer, cfg, 500 if notebook.smoke() else CURVE_SAMPLES))
+    keep = ("fid", "kid", "precision", "recall", "digits_covered", "n_samples")
+    return dict(epoch=epoch, generator_steps=generator_steps, train_seconds=round(train_seconds, 2),
+                eval_seconds=round(time.perf_counter() - t0, 2), **{k: m[k] for k in keep})
+
+
 def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
     """Train ``trainer`` for ``cfg.epochs``, writing ``run_dir`` as it goes; return the run record."""
     run_dir = runs.prepare_run_dir(run_dir, cfg, resume)
     steps_per_epoch = trainer.n_images // (cfg.batch_size * cfg.k_steps)
     z_fixed = fixed_noise(cfg)
     history = {"step": [], "d_loss": [], "g_loss": []}
-    epoch, first_step, wall, epoch_seconds, snapshots = 0, 0, 0.0, [], []
+    epoch, first_step, wall, epoch_seconds, snapshots, curve = 0, 0, 0.0, [], [], []
     if resume:
         state = runs.read_checkpoint_state(run_dir)
         trainer.load(runs.checkpoint_dir(run_dir))
         history = runs.load_history(run_dir)
         epoch, first_step, wall, epoch_seconds = (state["epoch"], state["step_in_epoch"], state["wall_seconds"],
                                                   state["epoch_seconds"])
+        curve = state.get("curve", [])
         with np.load(run_dir / "samples.npz") as f:
             snapshots = list(f["snapshots"])
         print(f"resuming {run_dir} at epoch {epoch + 1}, step {first_step} of {steps_per_epoch}")
@@ -87,7 +105,7 @@ def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, prog
 
     def checkpoint(epoch_, step_):
         state = dict(epoch=epoch_, step_in_epoch=step_, wall_seconds=wall, epoch_seconds=epoch_seconds,
-                     global_step=epoch_ * steps_per_epoch + step_, history=history)
+                     global_step=epoch_ * steps_per_epoch + step_, history=history, curve=curve)
         runs.write_losses_csv(run_dir, history)
         return runs.save_checkpoint(run_dir, trainer.save, state)
 
@@ -122,12 +140,15 @@ def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, prog
             plots.save_png(plots.grid(snap), run_dir / "samples" / f"epoch_{epoch:03d}.png")
             snapshots.append(snap)
             np.savez_compressed(run_dir / "samples.npz", samples=snap, snapshots=np.stack(snapshots))
+            if epoch in curve_epochs(cfg.epochs):
+                curve.append(curve_point(trainer, cfg, epoch, epoch * steps_per_epoch, wall))
+                bar.write(f"epoch {epoch}: classifier-FID {curve[-1]['fid']:.1f} ({curve[-1]['n_samples']} samples)")
             checkpoint(epoch, 0)
             last_save = time.monotonic()
     bar.close()
     record = dict(framework=trainer.framework, device=trainer.device, config=cfg.to_dict(),
                   epochs=cfg.epochs, generator_steps=cfg.epochs * steps_per_epoch, images=trainer.n_images,
-                  wall_seconds=round(wall, 2), epoch_seconds=epoch_seconds,
+                  wall_seconds=round(wall, 2), epoch_seconds=epoch_seconds, curve=curve,
                   final_d_loss=float(np.mean(history["d_loss"][-100:])),
                   final_g_loss=float(np.mean(history["g_loss"][-100:])), commit=runs.git_commit())
     runs.write_json(run_dir / "record.json", record)

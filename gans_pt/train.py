@@ -50,10 +50,12 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
+    D.requires_grad_(False)  # G's step needs gradients through D, not of D's weights: a third less backward work
     g_loss = g_loss_fn(D(G(z_g)))
     opt_g.zero_grad(set_to_none=True)
-    g_loss.backward()  # also fills D's grads; the next D step clears them before use
+    g_loss.backward()
     opt_g.step()
+    D.requires_grad_(True)
     return torch.stack([d_loss.detach(), g_loss.detach()])
 
 

@@ -80,6 +80,7 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
         opt_d.apply_gradients(zip(tape.gradient(d_loss, D.trainable_variables), D.trainable_variables))
     with tf.GradientTape() as tape:
         g_loss = g_loss_fn(critic(G(z_g, training=True)))
+    # only G's weights are asked for: the traced graph skips D's weight gradients (PyTorch freezes D for this)
     opt_g.apply_gradients(zip(tape.gradient(g_loss, G.trainable_variables), G.trainable_variables))
     return tf.stack([d_loss, g_loss])
 

@@ -133,7 +133,7 @@ def cells(framework: str, variant: str) -> list:
                           "MNIST classifier, not Inception, so the numbers are comparable across this study's "
                           "models and frameworks but **not** with papers' Inception FID. The floor is 10k real "
                           "training images scored the same way."),
-        new_code_cell("metrics = evaluate(loop.sample(trainer, cfg, 1000 if notebook.smoke() else 10000))\n"
+        new_code_cell("metrics = evaluate(loop.sample(trainer, cfg, 1000 if notebook.smoke() else loop.FINAL_SAMPLES))\n"
                       "record_file = runs.publish(paths.run_dir, paths.results_dir, metrics=metrics)\n"
                       "print(format_metrics(metrics))"),
         new_markdown_cell("## Side by side\nReal digits, this run, and the other framework's run of the same "
@@ -176,7 +176,18 @@ def comparison_cells() -> list:
                           "(k=3), digits covered and KL to uniform of the predicted digits; the floor row scores 10k "
                           "real training images against the test set the same way. These are **not** Inception "
                           "FIDs and are not comparable with papers' numbers."),
-        new_code_cell(CHECK + "print(compare.metrics_table(results, real_floor()))"),
+        new_code_cell(CHECK + "seeds = compare.load_seeds(paths.committed_results)\n"
+                      "print(compare.metrics_table(seeds, real_floor()))"),
+        new_markdown_cell("Mean ± standard deviation over the seeds in `results/` (`python tools/run_study.py "
+                          "--seeds 3`). Where the two frameworks' means of a variant differ by more than their seed "
+                          "spread:"),
+        new_code_cell(CHECK + 'print("\\n".join(compare.spread_differences(seeds)) or "fewer than two seeds per model")'),
+        new_markdown_cell("## Quality during training\nThe same metric on 5k samples after a few epochs of each run: "
+                          "against generator steps (mean over seeds, band from best to worst seed) and against "
+                          "training seconds (evaluation time excluded; the seconds of the device named). Where a "
+                          "curve flattens, more training buys little: the presets' budgets are set there."),
+        new_code_cell("fig = compare.curves_figure(seeds)\n"
+                      'fig.savefig(paths.images_dir / "comparison_curves.png", dpi=80, bbox_inches="tight")'),
     ]
 
 

@@ -1,9 +1,13 @@
-"""The whole study: fetch MNIST, execute every notebook at full length in place, then the comparison notebook,
-then regenerate README's results table.
+"""The whole study: fetch MNIST, train every model for every seed, then the comparison notebook and README's
+results table.
 
-    python tools/run_study.py [--only pytorch/vanilla_gan ...]
+    python tools/run_study.py --seeds 1            # seed 0: the eight notebooks, executed in place
+    python tools/run_study.py                      # and seeds 1, 2 of every model, headless (CLI)
+    python tools/run_study.py --seeds 3 --headless --frameworks pytorch   # no Jupyter: every seed by the CLI
 
-Each notebook runs in its own kernel (TensorFlow and PyTorch never share a process), outputs kept, as committed.
+Seed 0 runs as the committed notebooks (outputs kept); further seeds run ``python -m gans_pt|gans_tf`` with
+``--publish results`` (the same training, the same 10k-sample evaluation, no per-notebook images). Every run is
+its own process, so TensorFlow and PyTorch never share one.
 """
 import argparse
 import os
@@ -12,26 +16,47 @@ import sys
 import time
 from pathlib import Path
 
-from gans_common.notebook import execute
+from gans_common.config import PRESETS
+from gans_common.notebook import execute, notebook_path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = [f"{fw}/{nb}" for fw in ("pytorch", "tensorflow") for nb in ("vanilla_gan", "lsgan", "dcgan", "wgan_gp")]
+FRAMEWORKS = {"pytorch": "gans_pt", "tensorflow": "gans_tf"}
+
+
+def run_headless(framework: str, variant: str, seed: int) -> None:
+    run_dir = ROOT / "runs" / framework / f"{variant}_seed{seed}"
+    subprocess.run([sys.executable, "-m", FRAMEWORKS[framework], "--variant", variant, "--seed", str(seed),
+                    "--run-dir", str(run_dir), "--publish", str(ROOT / "results"), "--no-progress"], check=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", help="notebooks to run, e.g. pytorch/dcgan (default: all eight)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 of every model (default 3)")
+    parser.add_argument("--from-seed", type=int, default=0, help="skip the seeds below this one (default 0)")
+    parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
+    parser.add_argument("--variants", nargs="+", choices=PRESETS, default=list(PRESETS))
+    parser.add_argument("--headless", action="store_true", help="seed 0 by the CLI too (notebooks untouched)")
     args = parser.parse_args()
     if os.environ.get("GANS_SMOKE", "") not in ("", "0"):
         sys.exit("error: GANS_SMOKE is set; unset it to run the study at full length")
+    if args.seeds < 1:
+        sys.exit(f"error: --seeds must be at least 1, got {args.seeds}")
     subprocess.run([sys.executable, "-m", "gans_common.mnist"], check=True)
     total = time.perf_counter()
-    for name in args.only or ORDER:
-        path = ROOT / "notebooks" / f"{name}.ipynb"
-        print(f"running {path.relative_to(ROOT)} ...", flush=True)
-        print(f"  {execute(path):.0f} s", flush=True)
-    print(f"running notebooks/comparison.ipynb ... {execute(ROOT / 'notebooks' / 'comparison.ipynb'):.0f} s")
-    subprocess.run([sys.executable, str(ROOT / "tools" / "results_table.py")], check=True)
+    for seed in range(args.from_seed, args.seeds):
+        for framework in args.frameworks:
+            for variant in args.variants:
+                t0 = time.perf_counter()
+                if seed == 0 and not args.headless:
+                    print(f"running {notebook_path(framework, variant)} ...", flush=True)
+                    execute(ROOT / notebook_path(framework, variant))
+                else:
+                    print(f"training {framework}/{variant} seed {seed} ...", flush=True)
+                    run_headless(framework, variant, seed)
+                print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
+    if not args.headless:
+        print(f"running notebooks/comparison.ipynb ... {execute(ROOT / 'notebooks' / 'comparison.ipynb'):.0f} s")
+        subprocess.run([sys.executable, str(ROOT / "tools" / "results_table.py")], check=True)
     print(f"study done in {(time.perf_counter() - total) / 60:.1f} min")
 
 

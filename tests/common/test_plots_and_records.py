@@ -29,16 +29,16 @@ def test_real_examples_are_ten_of_each_digit():
     assert ex.shape == (100, 28, 28) and ex[:, 0, 0].tolist() == sorted(ex[:, 0, 0].tolist())
 
 
-def fake_run(tmp_path, framework="pytorch", variant="dcgan", epochs=3):
-    cfg = make_config(variant, epochs=epochs)
-    run_dir = runs.prepare_run_dir(tmp_path / "run", cfg, resume=False)
+def fake_run(tmp_path, framework="pytorch", variant="dcgan", epochs=3, seed=0, curve=()):
+    cfg = make_config(variant, epochs=epochs, seed=seed)
+    run_dir = runs.prepare_run_dir(tmp_path / f"run{seed}", cfg, resume=False)
     hist = {"step": list(range(1, 1201)), "d_loss": [1.0] * 1200, "g_loss": [2.0] * 1200}
     runs.save_checkpoint(run_dir, lambda folder: None, dict(epoch=epochs, step_in_epoch=0, history=hist))
     snaps = np.zeros((epochs, 100, 28, 28), np.uint8)
     np.savez_compressed(run_dir / "samples.npz", samples=snaps[-1], snapshots=snaps)
     runs.write_json(run_dir / "record.json", dict(framework=framework, device="cpu", config=cfg.to_dict(),
                                                   epochs=epochs, wall_seconds=90.0, epoch_seconds=[30.0] * epochs,
-                                                  commit="abc"))
+                                                  commit="abc", curve=list(curve)))
     return run_dir
 
 
@@ -52,13 +52,45 @@ def test_publish_thins_losses_and_keeps_ten_snapshots(tmp_path):
 
 
 def test_comparison_names_the_notebooks_of_missing_runs(tmp_path):
-    runs.publish(fake_run(tmp_path), tmp_path / "results", metrics={
-        "fid": 12.3, "kid": 0.5, "precision": 0.7, "recall": 0.6, "digits_covered": 10, "kl_to_uniform": 0.01})
+    runs.publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS | {"fid": 12.3})
     results = compare.load_all(tmp_path / "results")
     message = compare.missing_message(results)
     assert message.startswith("1 of 8 runs found") and "notebooks/tensorflow/dcgan.ipynb" in message
-    table = compare.markdown_table(results)
-    assert "| dcgan | PyTorch | 12.30 | 0.5 | 0.700 | 0.600 | 10 | 0.010 | 3 | 30.0 | 1.5 | cpu |" in table
+    table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
+    assert "| dcgan | PyTorch | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | 3 | 30.0 | cpu |" in table
+    assert "| dcgan | TensorFlow | 0 | — |" in table
+
+
+METRICS = {"fid": 12.3, "kid": 0.5, "precision": 0.7, "recall": 0.6, "digits_covered": 10, "kl_to_uniform": 0.01}
+
+
+def test_table_gives_mean_and_sample_std_over_seeds(tmp_path):
+    for seed, fid in ((0, 10.0), (1, 12.0), (2, 14.0)):
+        runs.publish(fake_run(tmp_path, seed=seed), tmp_path / "results", metrics=METRICS | {"fid": fid})
+    assert runs.result_seeds(tmp_path / "results", "pytorch", "dcgan") == [0, 1, 2]
+    assert compare.mean_std([10.0, 12.0, 14.0], "{:.1f}") == "12.0 ± 2.0"
+    table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
+    assert "| dcgan | PyTorch | 3 | 12.0 ± 2.0 | 0.5 ± 0.0 |" in table
+
+
+def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
+    for framework, fids in (("pytorch", (10.0, 12.0)), ("tensorflow", (20.0, 21.0))):
+        for seed, fid in enumerate(fids):
+            runs.publish(fake_run(tmp_path / framework, framework, seed=seed), tmp_path / "results",
+                         metrics=METRICS | {"fid": fid})
+    (line,) = compare.spread_differences(compare.load_seeds(tmp_path / "results"))
+    assert line.startswith("dcgan: PyTorch 11.0 vs TensorFlow 20.5 fid differ by more than") and "(9.5 vs 2.0)" in line
+
+
+def test_curves_figure_draws_one_line_per_model_in_each_panel(tmp_path):
+    curve = [dict(epoch=e, generator_steps=100 * e, train_seconds=10.0 * e, fid=50.0 / e) for e in (1, 2, 3)]
+    for seed in (0, 1):
+        runs.publish(fake_run(tmp_path, seed=seed, curve=curve), tmp_path / "results", metrics=METRICS)
+    fig = compare.curves_figure(compare.load_seeds(tmp_path / "results"))
+    steps, secs = fig.axes
+    assert [len(ax.get_lines()) for ax in fig.axes] == [1, 1]
+    assert steps.get_lines()[0].get_xdata().tolist() == [100, 200, 300]
+    assert secs.get_lines()[0].get_ydata().tolist() == [50.0, 25.0, 50.0 / 3]
 
 
 def test_resume_state_round_trip(tmp_path):
