@@ -4,7 +4,7 @@ TensorFlow in one process can crash). Everything returned is raw seconds and rat
 - the framework's own float32 matmul rate (a large square product: the machine's floor rate; and one the size of
   a model layer, for context);
 - per preset, seconds per training iteration of the package's ``Trainer`` (the whole training set on the device,
-  a permutation index, one host sync at the end);
+  a permutation index, one host sync at the end); on CUDA also its eager step, without the CUDA graph;
 - PyTorch: the conventional loop on the same nets and batch: torchvision ``MNIST`` with per-item ``ToTensor`` +
   ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step;
 - TensorFlow: the same trainer with its step under ``tf.function(jit_compile=True)`` (XLA) instead of plain
@@ -89,6 +89,9 @@ def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[di
         row = dict(framework="pytorch", variant=variant, device=trainer.device, step_seconds=secs,
                    warmup_seconds=warm)
         del trainer  # its copy of the training set
+        if device.type == "cuda":  # the same step without the CUDA graph
+            _, row["eager_step_seconds"] = time_trainer(gans_pt.Trainer(cfg, images, cuda_graph=False), cfg, iters,
+                                                        warmup)
         row["conventional_warmup_seconds"], row["conventional_step_seconds"] = time_calls(
             conventional_step(cfg, device), lambda out: None, iters, warmup)
         rows.append(row)

@@ -28,9 +28,11 @@ def images_to_tensor(images, device="cpu"):
     return (x.float() / 127.5 - 1.0).unsqueeze(1)
 
 
-def make_optimizers(G, D, cfg):
-    """Adam for each net with the config's learning rates and betas; eps 1e-8 (Keras' default is 1e-7)."""
-    adam = lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8)  # noqa: E731
+def make_optimizers(G, D, cfg, capturable=False):
+    """Adam for each net with the config's learning rates and betas; eps 1e-8 (Keras' default is 1e-7).
+    ``capturable`` (CUDA graphs): step counts on the GPU and the fused kernel, one launch per net and step."""
+    adam = lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8,  # noqa: E731
+                                               capturable=capturable, fused=capturable or None)
     return adam(G.parameters(), cfg.lr_g), adam(D.parameters(), cfg.lr_d)
 
 
@@ -60,33 +62,78 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
 
 
 class Trainer:
-    """Holds nets, optimizers, the whole training set as one tensor on the device, and the noise generator."""
+    """Holds nets, optimizers, the whole training set as one tensor on the device, and the noise generator.
+
+    On CUDA the step (k D updates, one G update, Adam included) is captured once as a CUDA graph and replayed:
+    one launch instead of hundreds, which is what small nets are bound by on a GPU. Gathering the batch and
+    drawing the noise stay outside the graph, from the same generator, so the numbers equal the eager step's.
+    ``cuda_graph=False`` keeps the eager step (the benchmark compares both).
+    """
 
     framework = "pytorch"
 
-    def __init__(self, cfg: GANConfig, images):
+    def __init__(self, cfg: GANConfig, images, cuda_graph: bool | None = None):
         self.cfg = cfg
         self.torch_device = pick_device()
         self.device = _describe(self.torch_device)
+        self.graphed = self.torch_device.type == "cuda" if cuda_graph is None else cuda_graph
         torch.manual_seed(cfg.seed)  # weight initialisation
         self.G, self.D = (m.to(self.torch_device) for m in build_models(cfg))
-        self.opt_g, self.opt_d = make_optimizers(self.G, self.D, cfg)
+        self.opt_g, self.opt_d = make_optimizers(self.G, self.D, cfg, capturable=self.graphed)
         self.data = images_to_tensor(images, self.torch_device)  # (N, 1, 28, 28), the whole training set
         self.n_images = len(images)
         self.rng = torch.Generator(self.torch_device).manual_seed(cfg.seed)  # z and alpha
+        k, b, dev = cfg.k_steps, cfg.batch_size, self.torch_device
+        self.inputs = dict(reals=torch.empty(k, b, 1, 28, 28, device=dev), z_d=torch.empty(k, b, cfg.z_dim, device=dev),
+                           alpha=torch.zeros(k, b, 1, 1, 1, device=dev), z_g=torch.empty(cfg.g_batch, cfg.z_dim, device=dev))
+        self.graph, self.graph_loss = None, None
 
     def start_epoch(self, perm):
         self.perm = torch.as_tensor(perm, device=self.torch_device)
 
     def train_step(self, i):
-        cfg, k, b, dev = self.cfg, self.cfg.k_steps, self.cfg.batch_size, self.torch_device
-        reals = self.data[self.perm[i * k * b:(i + 1) * k * b]].view(k, b, 1, 28, 28)
-        z_d = torch.randn(k, b, cfg.z_dim, generator=self.rng, device=dev)
-        alpha = (torch.rand(k, b, 1, 1, 1, generator=self.rng, device=dev) if cfg.loss == "wasserstein"
-                 else torch.zeros(k, b, 1, 1, 1, device=dev))
-        z_g = torch.randn(cfg.g_batch, cfg.z_dim, generator=self.rng, device=dev)
+        kb, x = self.cfg.k_steps * self.cfg.batch_size, self.inputs
+        torch.index_select(self.data, 0, self.perm[i * kb:(i + 1) * kb], out=x["reals"].view(kb, 1, 28, 28))
+        x["z_d"].normal_(generator=self.rng)
+        if self.cfg.loss == "wasserstein":
+            x["alpha"].uniform_(generator=self.rng)
+        x["z_g"].normal_(generator=self.rng)
+        if not self.graphed:
+            return self._step()
+        if self.graph is None:
+            self._capture()
+        self.graph.replay()
+        return self.graph_loss.clone()  # the next replay overwrites graph_loss
+
+    def _step(self):
         self.G.train(), self.D.train()
-        return train_step(self.G, self.D, self.opt_g, self.opt_d, reals, z_d, z_g, alpha, cfg)
+        x = self.inputs
+        return train_step(self.G, self.D, self.opt_g, self.opt_d, x["reals"], x["z_d"], x["z_g"], x["alpha"], self.cfg)
+
+    def _capture(self):
+        """Record one step as a CUDA graph (torch.cuda.graphs docs, whole-network capture), then undo the warm-up
+        steps that capture needs, so training starts from the same weights and optimizer state as eager."""
+        tensors = [*self.G.parameters(), *self.G.buffers(), *self.D.parameters(), *self.D.buffers()]
+        saved = [t.detach().clone() for t in tensors]
+        opt_before = {id(t): t.clone() for o in (self.opt_g, self.opt_d) for st in o.state.values() for t in st.values()
+                      if torch.is_tensor(t)}
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):  # warm-up on a side stream: lazy optimizer state, cuBLAS/cuDNN workspaces
+            for _ in range(3):
+                self._step()
+        torch.cuda.current_stream().wait_stream(side)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.graph_loss = self._step()
+        with torch.no_grad():
+            for t, v in zip(tensors, saved):
+                t.copy_(v)
+            for o in (self.opt_g, self.opt_d):
+                for st in o.state.values():
+                    for t in st.values():
+                        if torch.is_tensor(t):
+                            t.copy_(opt_before[id(t)]) if id(t) in opt_before else t.zero_()
 
     def to_numpy(self, losses):
         return torch.stack(losses).cpu().numpy()
@@ -110,6 +157,7 @@ class Trainer:
         self.G.load_state_dict(state["G"]), self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"]), self.opt_d.load_state_dict(state["opt_d"])
         self.rng.set_state(state["rng"].cpu())
+        self.graph = None  # the graph holds the replaced optimizer state: capture again
 
 
 def train(cfg: GANConfig, run_dir, resume=False, progress=True, images=None):
