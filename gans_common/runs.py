@@ -110,7 +110,12 @@ def load_history(run_dir: Path) -> dict[str, list]:
 
 
 def git_commit() -> str:
-    """The commit the code ran from, with '-dirty' if tracked code had uncommitted changes."""
+    """The commit the code ran from, with '-dirty' if tracked code had uncommitted changes.
+
+    ``$GANS_SOURCE_COMMIT`` names it instead for a copied working tree whose ``.git`` is not the one the files came
+    from (set it only after checking that ``git write-tree`` of the copy equals that commit's tree)."""
+    if os.environ.get("GANS_SOURCE_COMMIT"):
+        return os.environ["GANS_SOURCE_COMMIT"]
     try:
         sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
                              text=True, check=True).stdout.strip()

@@ -11,7 +11,7 @@ from gans_common.config import GANConfig
 from .losses import LOSSES, gradient_penalty
 from .models import build_models
 
-__all__ = ["pick_device", "images_to_tensor", "make_optimizers", "train_step", "Trainer", "train"]
+__all__ = ["pick_device", "images_to_tensor", "make_optimizers", "d_logits", "train_step", "Trainer", "train"]
 
 
 def pick_device():
@@ -61,6 +61,16 @@ def make_optimizers(G, D, cfg):
     return tuple(opts)
 
 
+def d_logits(D, real, fake, cfg):
+    """D's logits of the real and of the fake batch. One call on both stacked (half the kernel launches, larger
+    matrix products; the same numbers for nets without batch norm) unless D has batch norm, whose statistics
+    must come from each batch alone, as in the DCGAN reference code."""
+    if cfg.arch == "dcgan" and cfg.d_norm == "batch":
+        return D(real), D(fake)
+    logits = D(tf.concat([real, fake], 0))
+    return logits[:real.shape[0]], logits[real.shape[0]:]
+
+
 def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
     """k discriminator steps, then one generator step; the same code for every variant.
 
@@ -74,7 +84,7 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
         real = reals[j]
         fake = G(z_d[j], training=True)  # outside the tape: D's step does not update G
         with tf.GradientTape() as tape:
-            d_loss = d_loss_fn(critic(real), critic(fake), cfg.real_label)
+            d_loss = d_loss_fn(*d_logits(critic, real, fake, cfg), cfg.real_label)
             if cfg.loss == "wasserstein":
                 d_loss = d_loss + gradient_penalty(critic, real, fake, alpha[j], cfg.gp_weight)
         opt_d.apply_gradients(zip(tape.gradient(d_loss, D.trainable_variables), D.trainable_variables))

@@ -128,6 +128,15 @@ def test_kid_same_distribution_near_zero_shifted_positive():
 
 
 # ------------------------------------------------------------------------------------------ precision/recall
+def test_sq_distances_match_scipy_cdist():
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(300, 64)) * 3, rng.normal(size=(200, 64)) + 1
+    np.testing.assert_allclose(E.sq_distances(a, b), cdist(a, b, "sqeuclidean"), rtol=1e-10, atol=1e-9)
+    assert (E.sq_distances(a, a).diagonal() < 1e-9).all() and E.sq_distances(a, a).min() >= 0
+
+
 def test_precision_recall():
     rng = np.random.default_rng(5)
     real = rng.normal(size=(500, 8))
