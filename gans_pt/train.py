@@ -30,9 +30,10 @@ def images_to_tensor(images, device="cpu"):
 
 def make_optimizers(G, D, cfg, capturable=False):
     """Adam for each net with the config's learning rates and betas; eps 1e-8 (Keras' default is 1e-7).
-    ``capturable`` (CUDA graphs): step counts on the GPU and the fused kernel, one launch per net and step."""
+    On CUDA the fused kernel (one launch per net and step); ``capturable`` (CUDA graphs): step counts on the GPU."""
+    fused = next(G.parameters()).is_cuda or None
     adam = lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8,  # noqa: E731
-                                               capturable=capturable, fused=capturable or None)
+                                               capturable=capturable, fused=fused)
     return adam(G.parameters(), cfg.lr_g), adam(D.parameters(), cfg.lr_d)
 
 
