@@ -6,7 +6,8 @@ TensorFlow in one process can crash). Everything returned is raw seconds and rat
 - per preset, seconds per training iteration of the package's ``Trainer`` (the whole training set on the device,
   a permutation index, one host sync at the end); on CUDA also its eager step, without the CUDA graph;
 - PyTorch: the conventional loop on the same nets and batch: torchvision ``MNIST`` with per-item ``ToTensor`` +
-  ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step;
+  ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step,
+  and the step as tutorials write it (``conventional_train_step``);
 - TensorFlow: the same trainer with its step under ``tf.function(jit_compile=True)`` (XLA) instead of plain
   ``tf.function``.
 """
@@ -128,10 +129,34 @@ def conventional_step(cfg, device):
         z_d = torch.randn(k, b, cfg.z_dim, device=device)
         alpha = torch.rand(k, b, 1, 1, 1, device=device)
         z_g = torch.randn(cfg.g_batch, cfg.z_dim, device=device)
-        losses = gans_pt.train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg)
+        losses = conventional_train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg)
         return losses[0].item(), losses[1].item()  # a host sync per step, for logging
 
     return step
+
+
+def conventional_train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
+    """The step as tutorials write it (e.g. the PyTorch DCGAN tutorial): D called on the real and the fake batch
+    separately, and the G step's backward also filling D's weight gradients. The same maths as
+    ``gans_pt.train_step``, which saves both (one D call where D has no batch norm; D frozen in the G step)."""
+    import torch
+
+    from gans_pt.losses import LOSSES, gradient_penalty
+
+    d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
+    for real, z, a in zip(reals, z_d, alpha):
+        fake = G(z).detach()
+        d_loss = d_loss_fn(D(real), D(fake), cfg.real_label)
+        if cfg.loss == "wasserstein":
+            d_loss = d_loss + gradient_penalty(D, real, fake, a, cfg.gp_weight)
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+    g_loss = g_loss_fn(D(G(z_g)))
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return torch.stack([d_loss.detach(), g_loss.detach()])
 
 
 def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[dict]]:

@@ -78,9 +78,27 @@ def progress_figure(results):
 
 
 def load_seeds(results_dir) -> dict[tuple[str, str], list[dict]]:
-    """{(variant, framework): [record of each published seed]} for the 4 x 2 models (records only)."""
-    return {(v, f): [runs.load_result(results_dir, f, v, s)[0] for s in runs.result_seeds(results_dir, f, v)]
+    """{(variant, framework): [record of every published seed]} for the 4 x 2 models, read from ``results_dir``
+    and its subfolders (e.g. ``results/gpu/``, runs made on another device)."""
+    folders = [Path(results_dir), *sorted(p for p in Path(results_dir).iterdir() if p.is_dir())] \
+        if Path(results_dir).is_dir() else []
+    return {(v, f): [runs.load_result(d, f, v, s)[0] for d in folders for s in runs.result_seeds(d, f, v)]
             for v in PRESETS for f in FRAMEWORKS}
+
+
+def short_device(device: str) -> str:
+    """'cuda (NVIDIA H100 80GB HBM3)' -> 'H100 80GB HBM3'; 'cpu' stays."""
+    return device.split("(", 1)[-1].rstrip(")").replace("NVIDIA ", "") if "(" in device else device
+
+
+def by_device(seeds: dict) -> dict[tuple[str, str, str], list[dict]]:
+    """{(variant, framework, device): records with metrics}: seeds are only averaged over one kind of device."""
+    out = {}
+    for (v, f), records in seeds.items():
+        for r in records:
+            if "metrics" in r:
+                out.setdefault((v, f, short_device(r["device"])), []).append(r)
+    return out
 
 
 METRIC_COLUMNS = (("fid", "FID", "{:.1f}"), ("kid", "KID", "{:.1f}"), ("precision", "precision", "{:.3f}"),
@@ -97,26 +115,24 @@ def mean_std(values, fmt: str) -> str:
 
 
 def metrics_rows(seeds: dict, floor: dict | None = None) -> list[list[str]]:
-    """Rows of the table: model, framework, seeds, each metric as mean ± std over seeds, epochs, s/epoch, device."""
-    rows = []
-    for (v, f), records in seeds.items():
-        records = [r for r in records if "metrics" in r]
-        if not records:
-            rows.append([v, notebook.FRAMEWORK_NAMES[f], "0"] + ["—"] * (len(METRIC_COLUMNS) + 3))
-            continue
-        devices = sorted({r["device"] for r in records})
-        rows.append([v, notebook.FRAMEWORK_NAMES[f], str(len(records))] +
-                    [mean_std([r["metrics"][k] for r in records], fmt) for k, _, fmt in METRIC_COLUMNS] +
-                    [str(records[0]["epochs"]),
-                     " / ".join(f"{np.mean([np.mean(r['epoch_seconds']) for r in records if r['device'] == d]):.1f}"
-                                for d in devices), " / ".join(devices)])
+    """Rows of the table: model, framework, device, seeds, each metric as mean ± std over seeds, epochs, s/epoch."""
+    rows, groups = [], by_device(seeds)
+    for (v, f) in seeds:
+        devices = sorted(d for (v_, f_, d) in groups if (v_, f_) == (v, f))
+        if not devices:
+            rows.append([v, notebook.FRAMEWORK_NAMES[f], "—", "0"] + ["—"] * (len(METRIC_COLUMNS) + 2))
+        for d in devices:
+            records = groups[(v, f, d)]
+            rows.append([v, notebook.FRAMEWORK_NAMES[f], d, str(len(records))] +
+                        [mean_std([r["metrics"][k] for r in records], fmt) for k, _, fmt in METRIC_COLUMNS] +
+                        [str(records[0]["epochs"]), f"{np.mean([np.mean(r['epoch_seconds']) for r in records]):.2f}"])
     if floor:
-        rows.append(["real data (floor)", "—", "—"] + [fmt.format(floor[k]) for k, _, fmt in METRIC_COLUMNS] +
-                    ["—"] * 3)
+        rows.append(["real data (floor)", "—", "—", "—"] + [fmt.format(floor[k]) for k, _, fmt in METRIC_COLUMNS] +
+                    ["—"] * 2)
     return rows
 
 
-HEADER = ["variant", "framework", "seeds"] + [h for _, h, _ in METRIC_COLUMNS] + ["epochs", "s/epoch", "device"]
+HEADER = ["variant", "framework", "device", "seeds"] + [h for _, h, _ in METRIC_COLUMNS] + ["epochs", "s/epoch"]
 
 
 def metrics_table(seeds, floor: dict | None = None) -> str:
@@ -134,49 +150,53 @@ def markdown_table(seeds, floor: dict | None = None) -> str:
 
 
 def spread_differences(seeds: dict, metric: str = "fid") -> list[str]:
-    """Variants whose PyTorch and TensorFlow means differ by more than the larger of their seed spreads
-    (max - min over seeds), as sentences; needs at least two seeds of each."""
-    out = []
+    """Per variant, whether the PyTorch and TensorFlow means differ by more than the larger of their seed spreads
+    (max - min over seeds), as sentences. Each framework's largest group of seeds on one device is used (at least
+    two seeds)."""
+    groups, out = by_device(seeds), []
     for v in PRESETS:
-        vals = {f: [r["metrics"][metric] for r in seeds[(v, f)] if "metrics" in r] for f in FRAMEWORKS}
-        if min(len(x) for x in vals.values()) < 2:
+        best = {}
+        for f in FRAMEWORKS:
+            options = [(len(rs), d, rs) for (v_, f_, d), rs in groups.items() if (v_, f_) == (v, f) and len(rs) >= 2]
+            if options:
+                best[f] = max(options, key=lambda o: o[0])
+        if len(best) < 2:
             continue
-        gap = abs(np.mean(vals["pytorch"]) - np.mean(vals["tensorflow"]))
-        spread = max(np.ptp(x) for x in vals.values())
+        (_, d_pt, pt), (_, d_tf, tf) = best["pytorch"], best["tensorflow"]
+        vals_pt, vals_tf = [r["metrics"][metric] for r in pt], [r["metrics"][metric] for r in tf]
+        gap, spread = abs(np.mean(vals_pt) - np.mean(vals_tf)), max(np.ptp(vals_pt), np.ptp(vals_tf))
         verdict = "differ by more than" if gap > spread else "agree within"
-        out.append(f"{v}: PyTorch {np.mean(vals['pytorch']):.1f} vs TensorFlow {np.mean(vals['tensorflow']):.1f} "
+        out.append(f"{v}: PyTorch ({d_pt}) {np.mean(vals_pt):.1f} vs TensorFlow ({d_tf}) {np.mean(vals_tf):.1f} "
                    f"{metric} {verdict} their seed spread ({gap:.1f} vs {spread:.1f})")
     return out
 
 
 def curves_figure(seeds: dict, metric: str = "fid"):
-    """Quality during training, one line per model: against generator steps (mean over seeds, band = min..max),
-    and against training seconds (each model's runs on its most common device)."""
-    fig, (ax_steps, ax_time) = plt.subplots(1, 2, figsize=(13, 4.2))
-    for (v, f), records in seeds.items():
+    """Quality during training, one line per model and device: against generator steps (mean over seeds, band =
+    best..worst seed) and against training seconds on that device (evaluation time excluded)."""
+    fig, (ax_steps, ax_time) = plt.subplots(1, 2, figsize=(14, 4.8))
+    devices = sorted({d for (_, _, d) in by_device(seeds)})
+    for (v, f, d), records in by_device(seeds).items():
         records = [r for r in records if r.get("curve")]
         if not records:
             continue
-        style = dict(color=f"C{list(PRESETS).index(v)}", ls="-" if f == "pytorch" else "--",
-                     label=f"{v} · {notebook.FRAMEWORK_NAMES[f]}")
         n = min(len(r["curve"]) for r in records)
+        style = dict(color=f"C{list(PRESETS).index(v)}", marker="o" if f == "pytorch" else "s", ms=3,
+                     ls=("-", "--", ":", "-.")[(FRAMEWORKS.index(f) * len(devices) + devices.index(d)) % 4],
+                     label=f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d} ({len(records)})")
         steps = [p["generator_steps"] for p in records[0]["curve"][:n]]
         values = np.array([[p[metric] for p in r["curve"][:n]] for r in records])  # (seeds, points)
-        ax_steps.plot(steps, values.mean(0), marker="o", ms=3, **style)
-        ax_steps.fill_between(steps, values.min(0), values.max(0), color=style["color"], alpha=0.12)
-        device = max({r["device"] for r in records}, key=[r["device"] for r in records].count)
-        same = [r for r in records if r["device"] == device and len(r["curve"]) >= n]
-        secs = np.mean([[p["train_seconds"] for p in r["curve"][:n]] for r in same], 0)
-        ax_time.plot(secs, np.mean([[p[metric] for p in r["curve"][:n]] for r in same], 0), marker="o", ms=3,
-                     **style | dict(label=f"{style['label']} ({device})"))
+        secs = np.mean([[p["train_seconds"] for p in r["curve"][:n]] for r in records], 0)
+        ax_steps.plot(steps, values.mean(0), **style)
+        ax_steps.fill_between(steps, values.min(0), values.max(0), color=style["color"], alpha=0.1)
+        ax_time.plot(secs, values.mean(0), **style)
     for ax, xlabel in ((ax_steps, "generator steps"), (ax_time, "training seconds")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"classifier-{metric.upper()} ({CURVE_NOTE})")
         ax.grid(True, which="both", alpha=0.3)
-    ax_steps.legend(fontsize=7)
-    ax_time.legend(fontsize=7)
+    ax_time.legend(fontsize=6, ncol=2, title="variant · framework · device (seeds)", title_fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -57,8 +57,8 @@ def test_comparison_names_the_notebooks_of_missing_runs(tmp_path):
     message = compare.missing_message(results)
     assert message.startswith("1 of 8 runs found") and "notebooks/tensorflow/dcgan.ipynb" in message
     table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
-    assert "| dcgan | PyTorch | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | 3 | 30.0 | cpu |" in table
-    assert "| dcgan | TensorFlow | 0 | — |" in table
+    assert "| dcgan | PyTorch | cpu | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | 3 | 30.00 |" in table
+    assert "| dcgan | TensorFlow | — | 0 | — |" in table
 
 
 METRICS = {"fid": 12.3, "kid": 0.5, "precision": 0.7, "recall": 0.6, "digits_covered": 10, "kl_to_uniform": 0.01}
@@ -70,7 +70,17 @@ def test_table_gives_mean_and_sample_std_over_seeds(tmp_path):
     assert runs.result_seeds(tmp_path / "results", "pytorch", "dcgan") == [0, 1, 2]
     assert compare.mean_std([10.0, 12.0, 14.0], "{:.1f}") == "12.0 ± 2.0"
     table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
-    assert "| dcgan | PyTorch | 3 | 12.0 ± 2.0 | 0.5 ± 0.0 |" in table
+    assert "| dcgan | PyTorch | cpu | 3 | 12.0 ± 2.0 | 0.5 ± 0.0 |" in table
+
+
+def test_seeds_on_another_device_get_their_own_row(tmp_path):
+    runs.publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
+    gpu = runs.publish(fake_run(tmp_path, seed=1), tmp_path / "results" / "gpu", metrics=METRICS)
+    record = json.loads(gpu.read_text())
+    runs.write_json(gpu, record | {"device": "cuda (NVIDIA H100 80GB HBM3)"})
+    seeds = compare.load_seeds(tmp_path / "results")
+    assert len(seeds[("dcgan", "pytorch")]) == 2
+    assert sorted(compare.by_device(seeds)) == [("dcgan", "pytorch", "H100 80GB HBM3"), ("dcgan", "pytorch", "cpu")]
 
 
 def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
@@ -79,7 +89,8 @@ def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
             runs.publish(fake_run(tmp_path / framework, framework, seed=seed), tmp_path / "results",
                          metrics=METRICS | {"fid": fid})
     (line,) = compare.spread_differences(compare.load_seeds(tmp_path / "results"))
-    assert line.startswith("dcgan: PyTorch 11.0 vs TensorFlow 20.5 fid differ by more than") and "(9.5 vs 2.0)" in line
+    assert line.startswith("dcgan: PyTorch (cpu) 11.0 vs TensorFlow (cpu) 20.5 fid differ by more than")
+    assert line.endswith("(9.5 vs 2.0)")
 
 
 def test_curves_figure_draws_one_line_per_model_in_each_panel(tmp_path):
