@@ -1,10 +1,12 @@
 # Two entry points; each creates (or reuses) .venv and installs the project into it.
-#   make study   the whole study: MNIST, every notebook at full length, images/, results/, README table
+#   make study   the whole study: MNIST, every model for SEEDS seeds (default 3; seed 0 as the notebooks at full
+#                length), images/, results/, README table
 #   make test    pytest + nbval smoke runs of every notebook (what CI runs)
 # Also: make stability (the factor sweep), make bench (speed), make notebooks (rewrite them from the template).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+SEEDS ?= 3
 
 .PHONY: study test notebooks stability bench
 
@@ -15,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 study: $(VENV)/.installed
-	$(PY) tools/run_study.py
+	$(PY) tools/run_study.py --seeds $(SEEDS)
 
 test: $(VENV)/.installed
 	$(PY) -m gans_common.mnist

@@ -3,7 +3,7 @@ results table.
 
     python tools/run_study.py --seeds 1            # seed 0: the eight notebooks, executed in place
     python tools/run_study.py                      # and seeds 1, 2 of every model, headless (CLI)
-    python tools/run_study.py --seeds 3 --headless --frameworks pytorch   # no Jupyter: every seed by the CLI
+    python tools/run_study.py --headless --frameworks pytorch --results-dir results/gpu   # no Jupyter, a GPU
 
 Seed 0 runs as the committed notebooks (outputs kept); further seeds run ``python -m gans_pt|gans_tf`` with
 ``--publish results`` (the same training, the same 10k-sample evaluation, no per-notebook images). Every run is
@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORKS = {"pytorch": "gans_pt", "tensorflow": "gans_tf"}
 
 
-def run_headless(framework: str, variant: str, seed: int) -> None:
+def run_headless(framework: str, variant: str, seed: int, results_dir: Path) -> None:
     run_dir = ROOT / "runs" / framework / f"{variant}_seed{seed}"
     subprocess.run([sys.executable, "-m", FRAMEWORKS[framework], "--variant", variant, "--seed", str(seed),
-                    "--run-dir", str(run_dir), "--publish", str(ROOT / "results"), "--no-progress"], check=True)
+                    "--run-dir", str(run_dir), "--publish", str(results_dir), "--no-progress"], check=True)
 
 
 def main():
@@ -36,6 +36,8 @@ def main():
     parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
     parser.add_argument("--variants", nargs="+", choices=PRESETS, default=list(PRESETS))
     parser.add_argument("--headless", action="store_true", help="seed 0 by the CLI too (notebooks untouched)")
+    parser.add_argument("--results-dir", type=Path, default=ROOT / "results",
+                        help="where headless runs publish (default results/; e.g. results/gpu for another device)")
     args = parser.parse_args()
     if os.environ.get("GANS_SMOKE", "") not in ("", "0"):
         sys.exit("error: GANS_SMOKE is set; unset it to run the study at full length")
@@ -52,7 +54,7 @@ def main():
                     execute(ROOT / notebook_path(framework, variant))
                 else:
                     print(f"training {framework}/{variant} seed {seed} ...", flush=True)
-                    run_headless(framework, variant, seed)
+                    run_headless(framework, variant, seed, args.results_dir)
                 print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
     if not args.headless:
         print(f"running notebooks/comparison.ipynb ... {execute(ROOT / 'notebooks' / 'comparison.ipynb'):.0f} s")
