@@ -8,8 +8,8 @@ TensorFlow in one process can crash). Everything returned is raw seconds and rat
 - PyTorch: the conventional loop on the same nets and batch: torchvision ``MNIST`` with per-item ``ToTensor`` +
   ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step,
   and the step as tutorials write it (``conventional_train_step``);
-- TensorFlow: the same trainer with its step under ``tf.function(jit_compile=True)`` (XLA) instead of plain
-  ``tf.function``.
+- TensorFlow: the trainer with its step under ``tf.function(jit_compile=True)`` (XLA) and under plain
+  ``tf.function``; ``step_seconds`` is the package's choice (``gans_tf.train.use_xla``).
 """
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[di
                    warmup_seconds=warm)
         del trainer  # its copy of the training set
         if device.type == "cuda":  # the same step without the CUDA graph
-            _, row["eager_step_seconds"] = time_trainer(gans_pt.Trainer(cfg, images, cuda_graph=False), cfg, iters,
+            _, row["eager_step_seconds"] = time_trainer(gans_pt.Trainer(cfg, images, compiled=False), cfg, iters,
                                                         warmup)
         row["conventional_warmup_seconds"], row["conventional_step_seconds"] = time_calls(
             conventional_step(cfg, device), lambda out: None, iters, warmup)
@@ -176,39 +176,21 @@ def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list
     rows = []
     for variant in variants:
         cfg, images = _training_set(variant)
-        trainer = gans_tf.Trainer(cfg, images)
+        trainer = gans_tf.Trainer(cfg, images)  # the package's choice of XLA or not
         warm, secs = time_trainer(trainer, cfg, iters, warmup)
         row = dict(framework="tensorflow", variant=variant, device=trainer.device, step_seconds=secs,
-                   warmup_seconds=warm)
-        try:
-            row.update(time_xla(trainer, cfg, iters, warmup))
+                   warmup_seconds=warm, xla=trainer.xla)
+        del trainer
+        try:  # the other choice, for the ratio
+            other = gans_tf.Trainer(cfg, images, compiled=not row["xla"])
+            _, other_secs = time_trainer(other, cfg, iters, warmup)
+            row["xla_step_seconds"], row["function_step_seconds"] = ((secs, other_secs) if row["xla"] else
+                                                                     (other_secs, secs))
         except Exception as err:  # a step XLA cannot compile is a finding, not a reason to stop
             row["xla_error"] = f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0][:300]}"
         rows.append(row)
         _say(row)
     return info, rows
-
-
-def time_xla(trainer, cfg, iters: int, warmup: int) -> dict:
-    """The trainer's step under ``tf.function(jit_compile=True)``. XLA compiles one program per value of every
-    input it needs as a compile-time constant; if the batch index is one (a call at a new index takes 10x a
-    compiled call), each step of an epoch would compile anew, so the timed calls then all use batch 0 (the same
-    work) and ``xla_recompiles_per_batch`` says so."""
-    import tensorflow as tf
-
-    trainer._step = tf.function(trainer._step_impl, jit_compile=True)
-    trainer.start_epoch(loop.epoch_order(cfg, 0, trainer.n_images))
-    seconds = []
-    for i in (0, 0, 1):  # compile, a compiled call, a call at a new batch index
-        t0 = time.perf_counter()
-        trainer.to_numpy([trainer.train_step(i)])
-        seconds.append(time.perf_counter() - t0)
-    recompiles = seconds[2] > 10 * seconds[1] + 0.05
-    if recompiles:
-        _, step = time_calls(lambda j: trainer.train_step(0), trainer.to_numpy, iters, warmup)
-    else:
-        _, step = time_trainer(trainer, cfg, iters, warmup)
-    return dict(xla_compile_seconds=seconds[0], xla_step_seconds=step, xla_recompiles_per_batch=recompiles)
 
 
 MEASURE = {"pytorch": pytorch, "tensorflow": tensorflow}

@@ -28,12 +28,13 @@ def images_to_tensor(images, device="cpu"):
     return (x.float() / 127.5 - 1.0).unsqueeze(1)
 
 
-def make_optimizers(G, D, cfg, capturable=False):
+def make_optimizers(G, D, cfg):
     """Adam for each net with the config's learning rates and betas; eps 1e-8 (Keras' default is 1e-7).
-    On CUDA the fused kernel (one launch per net and step); ``capturable`` (CUDA graphs): step counts on the GPU."""
-    fused = next(G.parameters()).is_cuda or None
+    On CUDA the fused kernel (one launch per net and step), capturable: step counts stay on the GPU, so the
+    update needs no host sync and a CUDA graph can hold it."""
+    cuda = next(G.parameters()).is_cuda
     adam = lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8,  # noqa: E731
-                                               capturable=capturable, fused=fused)
+                                               fused=cuda or None, capturable=cuda)
     return adam(G.parameters(), cfg.lr_g), adam(D.parameters(), cfg.lr_d)
 
 
@@ -78,19 +79,19 @@ class Trainer:
     On CUDA the step (k D updates, one G update, Adam included) is captured once as a CUDA graph and replayed:
     one launch instead of hundreds, which is what small nets are bound by on a GPU. Gathering the batch and
     drawing the noise stay outside the graph, from the same generator, so the numbers equal the eager step's.
-    ``cuda_graph=False`` keeps the eager step (the benchmark compares both).
+    ``compiled=False`` keeps the eager step (the benchmark compares both; the twin parameter is XLA in TensorFlow).
     """
 
     framework = "pytorch"
 
-    def __init__(self, cfg: GANConfig, images, cuda_graph: bool | None = None):
+    def __init__(self, cfg: GANConfig, images, compiled: bool | None = None):
         self.cfg = cfg
         self.torch_device = pick_device()
         self.device = _describe(self.torch_device)
-        self.graphed = self.torch_device.type == "cuda" if cuda_graph is None else cuda_graph
+        self.graphed = self.torch_device.type == "cuda" if compiled is None else compiled
         torch.manual_seed(cfg.seed)  # weight initialisation
         self.G, self.D = (m.to(self.torch_device) for m in build_models(cfg))
-        self.opt_g, self.opt_d = make_optimizers(self.G, self.D, cfg, capturable=self.graphed)
+        self.opt_g, self.opt_d = make_optimizers(self.G, self.D, cfg)
         self.data = images_to_tensor(images, self.torch_device)  # (N, 1, 28, 28), the whole training set
         self.n_images = len(images)
         self.rng = torch.Generator(self.torch_device).manual_seed(cfg.seed)  # z and alpha

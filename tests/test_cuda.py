@@ -30,7 +30,7 @@ def images():
 @pytest.mark.parametrize("variant", ["vanilla", "lsgan", "dcgan", "wgan_gp"])
 def test_graph_replay_equals_eager_steps(variant, images):
     cfg = make_config(variant, batch_size=32)
-    eager, graphed = (gans_pt.Trainer(cfg, images, cuda_graph=g) for g in (False, True))
+    eager, graphed = (gans_pt.Trainer(cfg, images, compiled=g) for g in (False, True))
     assert graphed.graphed and not eager.graphed and graphed.device.startswith("cuda")
     losses = []
     for trainer in (eager, graphed):
