@@ -171,6 +171,22 @@ def spread_differences(seeds: dict, metric: str = "fid") -> list[str]:
     return out
 
 
+def late_gains(seeds: dict, metric: str = "fid") -> list[str]:
+    """Per model and device, how much the metric (mean over seeds) still fell over the last stretch of training,
+    between the last two curve points: near 0 means the curve has flattened and the budget could stop earlier."""
+    out = []
+    for (v, f, d), records in by_device(seeds).items():
+        records = [r for r in records if len(r.get("curve", [])) >= 2]
+        if not records:
+            continue
+        n = min(len(r["curve"]) for r in records)
+        a, b = (np.mean([r["curve"][j][metric] for r in records]) for j in (n - 2, n - 1))
+        steps = records[0]["curve"][n - 2]["generator_steps"], records[0]["curve"][n - 1]["generator_steps"]
+        out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}: {metric} {a:.0f} -> {b:.0f} ({(b - a) / a:+.0%}) over "
+                   f"the last {1 - steps[0] / steps[1]:.0%} of training")
+    return out
+
+
 def curves_figure(seeds: dict, metric: str = "fid"):
     """Quality during training, one line per model and device: against generator steps (mean over seeds, band =
     best..worst seed) and against training seconds on that device (evaluation time excluded)."""

@@ -102,6 +102,8 @@ def test_curves_figure_draws_one_line_per_model_in_each_panel(tmp_path):
     assert [len(ax.get_lines()) for ax in fig.axes] == [1, 1]
     assert steps.get_lines()[0].get_xdata().tolist() == [100, 200, 300]
     assert secs.get_lines()[0].get_ydata().tolist() == [50.0, 25.0, 50.0 / 3]
+    (line,) = compare.late_gains(compare.load_seeds(tmp_path / "results"))
+    assert line == "dcgan · PyTorch · cpu: fid 25 -> 17 (-33%) over the last 33% of training"
 
 
 def test_resume_state_round_trip(tmp_path):
