@@ -437,6 +437,13 @@ def _fmt(d: dict) -> str:
             f"  histogram {d['histogram']}")
 
 
+def format_metrics(m: dict) -> str:
+    """One readable line of the yardstick, for notebooks."""
+    return (f"classifier-FID {m['fid']:.2f}  KID {m['kid']:.3f}  precision {m['precision']:.3f}  "
+            f"recall {m['recall']:.3f}  digits covered {m['digits_covered']}/10  KL(uniform) "
+            f"{m['kl_to_uniform']:.3f}  ({m['n_samples']} samples)\ndigit histogram {m['histogram']}")
+
+
 def main() -> int:
     t0 = time.perf_counter()
     _reference()
@@ -454,10 +461,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def format_metrics(m: dict) -> str:
-    """One readable line of the yardstick, for notebooks."""
-    return (f"classifier-FID {m['fid']:.2f}  KID {m['kid']:.3f}  precision {m['precision']:.3f}  "
-            f"recall {m['recall']:.3f}  digits covered {m['digits_covered']}/10  KL(uniform) "
-            f"{m['kl_to_uniform']:.3f}  ({m['n_samples']} samples)\ndigit histogram {m['histogram']}")
