@@ -190,7 +190,7 @@ def late_gains(seeds: dict, metric: str = "fid") -> list[str]:
 def curves_figure(seeds: dict, metric: str = "fid"):
     """Quality during training, one line per model and device: against generator steps (mean over seeds, band =
     best..worst seed) and against training seconds on that device (evaluation time excluded)."""
-    fig, (ax_steps, ax_time) = plt.subplots(1, 2, figsize=(14, 4.8))
+    fig, (ax_steps, ax_time) = plt.subplots(1, 2, figsize=(16, 4.8))
     devices = sorted({d for (_, _, d) in by_device(seeds)})
     for (v, f, d), records in by_device(seeds).items():
         records = [r for r in records if r.get("curve")]
@@ -212,7 +212,8 @@ def curves_figure(seeds: dict, metric: str = "fid"):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"classifier-{metric.upper()} ({CURVE_NOTE})")
         ax.grid(True, which="both", alpha=0.3)
-    ax_time.legend(fontsize=6, ncol=2, title="variant · framework · device (seeds)", title_fontsize=7)
+    ax_time.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="variant · framework · device (seeds)",
+                   title_fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -119,9 +119,10 @@ def git_commit() -> str:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
                              text=True, check=True).stdout.strip()
-        # outputs the study itself rewrites (executed notebooks, images, records) do not make the code dirty
+        # outputs the study itself rewrites (executed notebooks, images, records, README's table) do not make the
+        # code dirty
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                ":!notebooks", ":!images", ":!results"], cwd=Path(__file__).parent.parent,
+                                ":!notebooks", ":!images", ":!results", ":!README.md"], cwd=Path(__file__).parent.parent,
                                capture_output=True, text=True).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
