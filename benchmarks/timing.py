@@ -9,7 +9,7 @@ TensorFlow in one process can crash). Everything returned is raw seconds and rat
   ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step,
   and the step as tutorials write it (``conventional_train_step``);
 - TensorFlow: the trainer with its step under ``tf.function(jit_compile=True)`` (XLA) and under plain
-  ``tf.function``; ``step_seconds`` is the package's choice (``gans_tf.train.use_xla``).
+  ``tf.function``; ``step_seconds`` is the package's choice (``gans_tf.train._use_xla``).
 """
 from __future__ import annotations
 
@@ -179,7 +179,7 @@ def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list
         trainer = gans_tf.Trainer(cfg, images)  # the package's choice of XLA or not
         warm, secs = time_trainer(trainer, cfg, iters, warmup)
         row = dict(framework="tensorflow", variant=variant, device=trainer.device, step_seconds=secs,
-                   warmup_seconds=warm, xla=trainer.xla)
+                   warmup_seconds=warm, xla=trainer.compiled)
         del trainer
         try:  # the other choice, for the ratio
             other = gans_tf.Trainer(cfg, images, compiled=not row["xla"])

@@ -88,7 +88,7 @@ class Trainer:
         self.cfg = cfg
         self.torch_device = pick_device()
         self.device = _describe(self.torch_device)
-        self.graphed = self.torch_device.type == "cuda" if compiled is None else compiled
+        self.compiled = self.torch_device.type == "cuda" if compiled is None else compiled
         torch.manual_seed(cfg.seed)  # weight initialisation
         self.G, self.D = (m.to(self.torch_device) for m in build_models(cfg))
         self.opt_g, self.opt_d = make_optimizers(self.G, self.D, cfg)
@@ -110,7 +110,7 @@ class Trainer:
         if self.cfg.loss == "wasserstein":
             x["alpha"].uniform_(generator=self.rng)
         x["z_g"].normal_(generator=self.rng)
-        if not self.graphed:
+        if not self.compiled:
             return self._step()
         if self.graph is None:
             self._capture()

@@ -95,7 +95,7 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
     return tf.stack([d_loss, g_loss])
 
 
-def use_xla(cfg: GANConfig) -> bool:
+def _use_xla(cfg: GANConfig) -> bool:
     """Whether the step is compiled by XLA (``jit_compile``): where the benchmark measures it faster. The gradient
     penalty's double backward ran about 0.8x as fast under XLA on CPU (benchmarks/README.md), so not for it."""
     return cfg.loss != "wasserstein"
@@ -104,7 +104,7 @@ def use_xla(cfg: GANConfig) -> bool:
 class Trainer:
     """Holds nets, optimizers, the whole training set as one tensor on the device, and the noise generator.
 
-    The step is one ``tf.function`` graph, compiled by XLA where :func:`use_xla` says it pays; ``compiled``
+    The step is one ``tf.function`` graph, compiled by XLA where :func:`_use_xla` says it pays; ``compiled``
     overrides that (the twin parameter is the CUDA graph in PyTorch)."""
 
     framework = "tensorflow"
@@ -121,8 +121,8 @@ class Trainer:
             self.perm = tf.Variable(tf.zeros(len(images), tf.int32), trainable=False)
         self.data = images_to_tensor(images, self.tf_device)  # (N, 28, 28, 1), the whole training set
         self.n_images = len(images)
-        self.xla = use_xla(cfg) if compiled is None else compiled
-        self._step = tf.function(self._step_impl, jit_compile=self.xla)  # one graph for k D steps + 1 G step
+        self.compiled = _use_xla(cfg) if compiled is None else compiled
+        self._step = tf.function(self._step_impl, jit_compile=self.compiled)  # one graph for k D steps + 1 G step
 
     def start_epoch(self, perm):
         self.perm.assign(np.asarray(perm, np.int32))  # a variable: a new order does not retrace the step

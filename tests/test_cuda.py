@@ -31,7 +31,7 @@ def images():
 def test_graph_replay_equals_eager_steps(variant, images):
     cfg = make_config(variant, batch_size=32)
     eager, graphed = (gans_pt.Trainer(cfg, images, compiled=g) for g in (False, True))
-    assert graphed.graphed and not eager.graphed and graphed.device.startswith("cuda")
+    assert graphed.compiled and not eager.compiled and graphed.device.startswith("cuda")
     losses = []
     for trainer in (eager, graphed):
         trainer.start_epoch(epoch_order(cfg, 0, len(images)))
