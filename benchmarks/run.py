@@ -80,6 +80,11 @@ def derive(row: dict, floor: float) -> dict:
     if "eager_step_seconds" in row:
         out["eager_images_per_second"] = images / row["eager_step_seconds"]
         out["graph_speedup"] = row["eager_step_seconds"] / secs
+    if "choice_ours_step_seconds" in row:
+        ours = row["choice_ours_step_seconds"]
+        out["fused_adam_speedup"] = row["choice_default_adam_step_seconds"] / ours
+        if "choice_nchw_step_seconds" in row:
+            out["channels_last_speedup"] = row["choice_nchw_step_seconds"] / ours
     if "xla_step_seconds" in row:
         out["xla_images_per_second"] = images / row["xla_step_seconds"]
         out["xla_speedup"] = row["function_step_seconds"] / row["xla_step_seconds"]
@@ -112,11 +117,20 @@ def markdown_table(report: dict) -> str:
         cells += ([fmt(r.get("eager_images_per_second"), ",.0f"), fmt(r.get("graph_speedup"), ".2f")] if graphs else
                   [xla + (" (used)" if r.get("xla") else ""), fmt(r.get("xla_speedup"), ".2f")])
         lines.append("| " + " | ".join(cells) + " |")
+    choices = [r for r in report["results"] if "fused_adam_speedup" in r]
+    if choices:
+        lines += ["", "PyTorch's CPU choices, each against its alternative (ratio of seconds per iteration, timed in "
+                      "alternating blocks; above 1 means the package's choice is faster):", "",
+                  "| model | fused Adam / PyTorch's default Adam | channels-last / NCHW |", "|---|---|---|"]
+        lines += [f"| {r['model']} | {r['fused_adam_speedup']:.2f} | {fmt(r.get('channels_last_speedup'), '.2f')} |"
+                  for r in choices]
     fw = report["frameworks"]
     rates = ", ".join(f"{name} {info['matmul_flops'] / 1e9:,.1f} GFLOP/s" for name, info in fw.items())
     versions = ", ".join(f"{name} {info['version']}" for name, info in fw.items())
-    lines += ["", f"Floor: {report['floor_flops'] / 1e9:,.1f} GFLOP/s, the faster framework's float32 "
-                  f"{report['matmul_n']}x{report['matmul_n']} matmul in the same run ({rates}). "
+    samples = sum(len(info.get("matmul_flops_samples", [0])) for info in fw.values())
+    lines += ["", f"Floor: {report['floor_flops'] / 1e9:,.1f} GFLOP/s, the best float32 "
+                  f"{report['matmul_n']}x{report['matmul_n']} matmul rate of {samples} measured in the same run, "
+                  f"one before each model ({rates}). "
                   f"{report['iters']} timed iterations after {report['warmup']} warm-up per model, on "
                   f"{report['machine']}; {versions}; commit {report['commit']}, {report['date']}."]
     lines += [f"\nXLA failed for {r['model']}: `{r['xla_error']}`" for r in report["results"] if "xla_error" in r]

@@ -1,13 +1,16 @@
 """What one framework's child process measures (``run.py`` starts one process per framework: PyTorch and
 TensorFlow in one process can crash). Everything returned is raw seconds and rates; ``run.py`` derives the figures.
 
-- the framework's own float32 matmul rate (a large square product: the machine's floor rate; and one the size of
-  a model layer, for context);
+- the framework's own float32 matmul rate (a large square product: the machine's floor rate, measured before
+  every model and reported as the best of those samples; and one the size of a model layer, for context);
 - per preset, seconds per training iteration of the package's ``Trainer`` (the whole training set on the device,
   a permutation index, one host sync at the end); on CUDA also its eager step, without the CUDA graph;
 - PyTorch: the conventional loop on the same nets and batch: torchvision ``MNIST`` with per-item ``ToTensor`` +
   ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step,
   and the step as tutorials write it (``conventional_train_step``);
+- PyTorch on CPU: the package's two CPU choices, each against its alternative, timed in alternating blocks
+  (``time_alternating``): the fused Adam against PyTorch's default Adam, and for the convolutional nets the
+  channels-last (NHWC) layout against NCHW;
 - TensorFlow: the trainer with its step under ``tf.function(jit_compile=True)`` (XLA) and under plain
   ``tf.function``; ``step_seconds`` is the package's choice (``gans_tf.train._use_xla``).
 """
@@ -35,6 +38,24 @@ def time_calls(call, sync, iters: int, warmup: int) -> tuple[float, float]:
     out = [call(warmup + j) for j in range(iters)]
     sync(out)
     return t1 - t0, (time.perf_counter() - t1) / iters
+
+
+def time_alternating(trainers: dict, cfg, iters: int, warmup: int, rounds: int = 5) -> dict:
+    """Seconds per iteration of each of ``trainers`` (name -> Trainer of ``cfg``), timed in ``rounds`` alternating
+    blocks of about iters/rounds iterations; the median block of each. Alternating makes the ratios fair on a
+    machine whose speed drifts during the run (this 2-core VM's does, by up to a third)."""
+    block = max(1, iters // rounds)
+    n_images = next(iter(trainers.values())).n_images
+    steps, order = n_images // (cfg.k_steps * cfg.batch_size), loop.epoch_order(cfg, 0, n_images)
+    for t in trainers.values():
+        t.start_epoch(order)
+        t.to_numpy([t.train_step(j) for j in range(warmup)])
+    times = {name: [] for name in trainers}
+    for r in range(rounds):
+        for name, t in trainers.items():
+            times[name].append(time_calls(lambda j: t.train_step((warmup + r * block + j) % steps), t.to_numpy,
+                                          block, 1)[1])
+    return {name: sorted(v)[len(v) // 2] for name, v in times.items()}
 
 
 def matmul_rate(make, matmul, sync, m: int, k: int, n: int, min_seconds: float = 1.0) -> float:
@@ -80,10 +101,12 @@ def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[di
     sync = lambda c: float(c.reshape(-1)[0])  # noqa: E731  (one stream: waiting for c waits for all before it)
     info = dict(version=torch.__version__, torchvision=torchvision.__version__, threads=torch.get_num_threads(),
                 float32_matmul_precision=torch.get_float32_matmul_precision(),
-                matmul_flops=matmul_rate(make, torch.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N),
+                matmul_flops_samples=[matmul_rate(make, torch.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N)],
                 matmul_flops_layer_shape=matmul_rate(make, torch.matmul, sync, *LAYER_SHAPE))
     rows = []
     for variant in variants:
+        if rows:  # the rate again before every model: the machine's speed drifts during a run
+            info["matmul_flops_samples"].append(matmul_rate(make, torch.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N))
         cfg, images = _training_set(variant)
         trainer = gans_pt.Trainer(cfg, images)
         warm, secs = time_trainer(trainer, cfg, iters, warmup)
@@ -95,9 +118,31 @@ def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[di
                                                         warmup)
         row["conventional_warmup_seconds"], row["conventional_step_seconds"] = time_calls(
             conventional_step(cfg, device), lambda out: None, iters, warmup)
+        if device.type == "cpu":
+            row |= {f"choice_{name}_step_seconds": secs for name, secs in time_alternating(
+                cpu_alternatives(gans_pt.Trainer(cfg, images), cfg, images), cfg, iters, warmup).items()}
         rows.append(row)
         _say(rows[-1])
-    return info, rows
+    return info | dict(matmul_flops=max(info["matmul_flops_samples"])), rows
+
+
+def cpu_alternatives(ours, cfg, images) -> dict:
+    """The package's CPU trainer and, beside it, the same trainer with one choice undone each: PyTorch's default
+    Adam (single-tensor on CPU) instead of the fused one, and NCHW instead of channels-last (convolutional nets)."""
+    import torch
+
+    import gans_pt
+
+    default_adam = gans_pt.Trainer(cfg, images)
+    default_adam.opt_g, default_adam.opt_d = (
+        torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8)
+        for net, lr in ((default_adam.G, cfg.lr_g), (default_adam.D, cfg.lr_d)))
+    trainers = dict(ours=ours, default_adam=default_adam)
+    if cfg.arch == "dcgan":
+        trainers["nchw"] = gans_pt.Trainer(cfg, images)
+        for net in (trainers["nchw"].G, trainers["nchw"].D):
+            net.to(memory_format=torch.contiguous_format)
+    return trainers
 
 
 def conventional_step(cfg, device):
@@ -121,7 +166,8 @@ def conventional_step(cfg, device):
     batches = itertools.chain.from_iterable(itertools.repeat(loader))  # epoch after epoch
     torch.manual_seed(cfg.seed)
     G, D = (net.to(device) for net in gans_pt.build_models(cfg))
-    opt_g, opt_d = gans_pt.make_optimizers(G, D, cfg)
+    opt_g, opt_d = (torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2))  # PyTorch's default
+                    for net, lr in ((G, cfg.lr_g), (D, cfg.lr_d)))                    # Adam, as tutorials build it
     k, b = cfg.k_steps, cfg.batch_size
 
     def step(_):
@@ -171,10 +217,14 @@ def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list
     with tf.device(device):
         info = dict(version=tf.__version__, keras=keras.__version__,
                     tensor_float_32=tf.config.experimental.tensor_float_32_execution_enabled(),
-                    matmul_flops=matmul_rate(make, tf.linalg.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N),
+                    matmul_flops_samples=[matmul_rate(make, tf.linalg.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N)],
                     matmul_flops_layer_shape=matmul_rate(make, tf.linalg.matmul, sync, *LAYER_SHAPE))
     rows = []
     for variant in variants:
+        if rows:
+            with tf.device(device):
+                info["matmul_flops_samples"].append(matmul_rate(make, tf.linalg.matmul, sync, MATMUL_N, MATMUL_N,
+                                                                MATMUL_N))
         cfg, images = _training_set(variant)
         trainer = gans_tf.Trainer(cfg, images)  # the package's choice of XLA or not
         warm, secs = time_trainer(trainer, cfg, iters, warmup)
@@ -190,7 +240,7 @@ def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list
             row["xla_error"] = f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0][:300]}"
         rows.append(row)
         _say(row)
-    return info, rows
+    return info | dict(matmul_flops=max(info["matmul_flops_samples"])), rows
 
 
 MEASURE = {"pytorch": pytorch, "tensorflow": tensorflow}
