@@ -2,13 +2,14 @@
 #   make study   the whole study: MNIST, every model for SEEDS seeds (default 3; seed 0 as the notebooks at full
 #                length), images/, results/, README table
 #   make test    pytest + nbval smoke runs of every notebook (what CI runs)
-# Also: make stability (the factor sweep), make bench (speed), make notebooks (rewrite them from the template).
+# Also: make stability (the factor sweep), make bench (speed), make budget (each model for twice its preset's
+# epochs: where the quality curves flatten), make notebooks (rewrite them from the template).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SEEDS ?= 3
 
-.PHONY: study test notebooks stability bench
+.PHONY: study test notebooks stability bench budget
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +33,7 @@ stability: $(VENV)/.installed  ## the stability sweep (about 20 min on 2 CPU cor
 
 bench: $(VENV)/.installed  ## speed benchmarks (run on an idle machine)
 	$(PY) benchmarks/run.py
+
+budget: $(VENV)/.installed  ## PyTorch, seed 0, each model for twice its preset's epochs (about 45 min on 2 CPU cores)
+	$(PY) tools/run_study.py --headless --seeds 1 --frameworks pytorch --epochs-scale 2 --results-dir results/budget
+	$(PY) tools/results_table.py

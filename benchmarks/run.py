@@ -66,25 +66,25 @@ def child(framework: str, variants: list[str], iters: int, warmup: int, out: Pat
     out.write_text(json.dumps(dict(info=info, rows=rows)))
 
 
-def derive(row: dict, floor: float) -> dict:
-    """Add the reported figures to a child's raw row; ``floor`` is the machine's matmul rate in FLOP/s."""
+def derive(row: dict, scale: float) -> dict:
+    """Add the reported figures to a child's raw row. The row's floor is the matmul rate measured in turns with
+    its steps, times ``scale`` (the faster framework's best rate over this framework's best; 1 for the faster)."""
     cfg = make_config(row["variant"])
     images, flop = cfg.k_steps * cfg.batch_size, flops.step_flops(cfg)["total"]
-    secs = row["step_seconds"]
+    secs, floor = row["step_seconds"], row["matmul_flops_per_call"] / row["matmul_step_seconds"] * scale
     out = dict(row, model=f"{row['framework']}/{row['variant']}", images_per_step=images, flops_per_step=flop,
                images_per_second=images / secs, seconds_per_epoch=EPOCH / images * secs,
-               flops_per_second=flop / secs, fraction_of_floor=flop / floor / secs)
+               flops_per_second=flop / secs, floor_flops=floor, fraction_of_floor=flop / floor / secs)
     if "conventional_step_seconds" in row:
         out["conventional_images_per_second"] = images / row["conventional_step_seconds"]
         out["speedup_vs_conventional"] = row["conventional_step_seconds"] / secs
     if "eager_step_seconds" in row:
         out["eager_images_per_second"] = images / row["eager_step_seconds"]
         out["graph_speedup"] = row["eager_step_seconds"] / secs
-    if "choice_ours_step_seconds" in row:
-        ours = row["choice_ours_step_seconds"]
-        out["fused_adam_speedup"] = row["choice_default_adam_step_seconds"] / ours
-        if "choice_nchw_step_seconds" in row:
-            out["channels_last_speedup"] = row["choice_nchw_step_seconds"] / ours
+    if "default_adam_step_seconds" in row:
+        out["fused_adam_speedup"] = row["default_adam_step_seconds"] / secs
+    if "nchw_step_seconds" in row:
+        out["channels_last_speedup"] = row["nchw_step_seconds"] / secs
     if "xla_step_seconds" in row:
         out["xla_images_per_second"] = images / row["xla_step_seconds"]
         out["xla_speedup"] = row["function_step_seconds"] / row["xla_step_seconds"]
@@ -105,13 +105,15 @@ def markdown_table(report: dict) -> str:
     """The README table of a report: one row per model, then the run's conditions."""
     fmt = lambda x, spec: "—" if x is None else format(x, spec)  # noqa: E731
     graphs = any("graph_speedup" in r for r in report["results"])
-    lines = ["| model | device | images/s | s/epoch | GFLOP/iter | GFLOP/s | of floor | conventional images/s "
+    lines = ["| model | device | images/s | s/epoch | GFLOP/iter | GFLOP/s | floor GFLOP/s | of floor "
+             "| conventional images/s "
              "| ours/conventional | " + ("eager images/s | CUDA graph/eager |" if graphs else
-                                         "XLA images/s | XLA/tf.function |"), "|" + "---|" * 11]
+                                         "XLA images/s | XLA/tf.function |"), "|" + "---|" * 12]
     for r in report["results"]:
         xla = "failed" if "xla_error" in r else fmt(r.get("xla_images_per_second"), ",.0f")
         cells = [r["model"], r["device"], f"{r['images_per_second']:,.0f}", f"{r['seconds_per_epoch']:.2f}",
                  f"{r['flops_per_step'] / 1e9:.2f}", f"{r['flops_per_second'] / 1e9:.1f}",
+                 f"{r.get('floor_flops', report['floor_flops']) / 1e9:.1f}",
                  f"{r['fraction_of_floor']:.1%}", fmt(r.get("conventional_images_per_second"), ",.0f"),
                  fmt(r.get("speedup_vs_conventional"), ".2f")]
         cells += ([fmt(r.get("eager_images_per_second"), ",.0f"), fmt(r.get("graph_speedup"), ".2f")] if graphs else
@@ -119,18 +121,16 @@ def markdown_table(report: dict) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     choices = [r for r in report["results"] if "fused_adam_speedup" in r]
     if choices:
-        lines += ["", "PyTorch's CPU choices, each against its alternative (ratio of seconds per iteration, timed in "
-                      "alternating blocks; above 1 means the package's choice is faster):", "",
+        lines += ["", "PyTorch's CPU choices, each against its alternative (ratio of seconds per iteration; above 1 "
+                      "means the package's choice is faster):", "",
                   "| model | fused Adam / PyTorch's default Adam | channels-last / NCHW |", "|---|---|---|"]
         lines += [f"| {r['model']} | {r['fused_adam_speedup']:.2f} | {fmt(r.get('channels_last_speedup'), '.2f')} |"
                   for r in choices]
     fw = report["frameworks"]
     rates = ", ".join(f"{name} {info['matmul_flops'] / 1e9:,.1f} GFLOP/s" for name, info in fw.items())
     versions = ", ".join(f"{name} {info['version']}" for name, info in fw.items())
-    samples = sum(len(info.get("matmul_flops_samples", [0])) for info in fw.values())
-    lines += ["", f"Floor: {report['floor_flops'] / 1e9:,.1f} GFLOP/s, the best float32 "
-                  f"{report['matmul_n']}x{report['matmul_n']} matmul rate of {samples} measured in the same run, "
-                  f"one before each model ({rates}). "
+    lines += ["", f"Floor: the float32 {report['matmul_n']}x{report['matmul_n']} matmul rate; best in this run "
+                  f"{report['floor_flops'] / 1e9:,.1f} GFLOP/s ({rates}). "
                   f"{report['iters']} timed iterations after {report['warmup']} warm-up per model, on "
                   f"{report['machine']}; {versions}; commit {report['commit']}, {report['date']}."]
     lines += [f"\nXLA failed for {r['model']}: `{r['xla_error']}`" for r in report["results"] if "xla_error" in r]
@@ -181,7 +181,7 @@ def main(argv=None) -> None:
     children = {fw: run_child(fw, [v for f, v in models if f == fw], args.iters, args.warmup)
                 for fw in FRAMEWORKS if any(f == fw for f, _ in models)}
     floor = max(c["info"]["matmul_flops"] for c in children.values())
-    results = [derive(row, floor) for c in children.values() for row in c["rows"]]
+    results = [derive(row, floor / c["info"]["matmul_flops"]) for c in children.values() for row in c["rows"]]
     results.sort(key=lambda r: (list(PRESETS).index(r["variant"]), FRAMEWORKS.index(r["framework"])))
     report = dict(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                   commit=runs.git_commit(), machine=machine(), python=platform.python_version(), iters=args.iters,

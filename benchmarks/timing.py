@@ -1,16 +1,18 @@
 """What one framework's child process measures (``run.py`` starts one process per framework: PyTorch and
 TensorFlow in one process can crash). Everything returned is raw seconds and rates; ``run.py`` derives the figures.
 
-- the framework's own float32 matmul rate (a large square product: the machine's floor rate, measured before
-  every model and reported as the best of those samples; and one the size of a model layer, for context);
+- the framework's own float32 matmul rate: a large square product, the machine's floor rate, once at the start
+  and then in turns with every model's steps (the ``matmul`` entry of ``time_alternating``), so that each model is
+  compared with the rate of the same minutes; and one the size of a model layer, for context;
 - per preset, seconds per training iteration of the package's ``Trainer`` (the whole training set on the device,
-  a permutation index, one host sync at the end); on CUDA also its eager step, without the CUDA graph;
+  a permutation index, one host sync per timed block) and of each alternative below, all timed in alternating
+  blocks (``time_alternating``) so that every ratio compares like with like; on CUDA also the eager step, without
+  the CUDA graph;
 - PyTorch: the conventional loop on the same nets and batch: torchvision ``MNIST`` with per-item ``ToTensor`` +
   ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step,
   and the step as tutorials write it (``conventional_train_step``);
-- PyTorch on CPU: the package's two CPU choices, each against its alternative, timed in alternating blocks
-  (``time_alternating``): the fused Adam against PyTorch's default Adam, and for the convolutional nets the
-  channels-last (NHWC) layout against NCHW;
+- PyTorch on CPU: the package's two CPU choices, each against its alternative: the fused Adam against PyTorch's
+  default Adam, and for the convolutional nets the channels-last (NHWC) layout against NCHW;
 - TensorFlow: the trainer with its step under ``tf.function(jit_compile=True)`` (XLA) and under plain
   ``tf.function``; ``step_seconds`` is the package's choice (``gans_tf.train._use_xla``).
 """
@@ -29,33 +31,46 @@ MATMUL_N = 2048               # (n, n) @ (n, n) float32: the machine's matmul ra
 LAYER_SHAPE = (64, 784, 512)  # (m, k, n): a batch through the MLP discriminator's first layer
 
 
-def time_calls(call, sync, iters: int, warmup: int) -> tuple[float, float]:
-    """(seconds of the warm-up, seconds per call) of ``call(j)``: ``warmup`` (>= 1) calls, then ``iters`` timed
-    calls; ``sync(outputs)`` waits for the device once after the warm-up and once at the end, never in between."""
-    t0 = time.perf_counter()
-    sync([call(j) for j in range(warmup)])
-    t1 = time.perf_counter()
-    out = [call(warmup + j) for j in range(iters)]
-    sync(out)
-    return t1 - t0, (time.perf_counter() - t1) / iters
-
-
-def time_alternating(trainers: dict, cfg, iters: int, warmup: int, rounds: int = 5) -> dict:
-    """Seconds per iteration of each of ``trainers`` (name -> Trainer of ``cfg``), timed in ``rounds`` alternating
-    blocks of about iters/rounds iterations; the median block of each. Alternating makes the ratios fair on a
-    machine whose speed drifts during the run (this 2-core VM's does, by up to a third)."""
+def time_alternating(calls: dict, iters: int, warmup: int, rounds: int = 5) -> dict:
+    """Seconds per call of each of ``calls`` (name -> (call(j), sync(outputs))): ``warmup`` (>= 1) untimed calls
+    of each, then ``rounds`` rounds in which each runs a block of iters/rounds calls, synced once at its end; the
+    median block of each. Alternating makes the ratios fair on a machine whose speed drifts during the run (this
+    2-core VM's does, by up to a third within minutes). The warm-up seconds of each come back as ``<name>_warmup``."""
     block = max(1, iters // rounds)
-    n_images = next(iter(trainers.values())).n_images
-    steps, order = n_images // (cfg.k_steps * cfg.batch_size), loop.epoch_order(cfg, 0, n_images)
-    for t in trainers.values():
-        t.start_epoch(order)
-        t.to_numpy([t.train_step(j) for j in range(warmup)])
-    times = {name: [] for name in trainers}
+    out = {}
+    for name, (call, sync) in calls.items():
+        t0 = time.perf_counter()
+        sync([call(j) for j in range(warmup)])
+        out[f"{name}_warmup"] = time.perf_counter() - t0
+    times = {name: [] for name in calls}
     for r in range(rounds):
-        for name, t in trainers.items():
-            times[name].append(time_calls(lambda j: t.train_step((warmup + r * block + j) % steps), t.to_numpy,
-                                          block, 1)[1])
-    return {name: sorted(v)[len(v) // 2] for name, v in times.items()}
+        for name, (call, sync) in calls.items():
+            t0 = time.perf_counter()
+            sync([call(warmup + r * block + j) for j in range(block)])
+            times[name].append((time.perf_counter() - t0) / block)
+    return out | {name: sorted(v)[len(v) // 2] for name, v in times.items()}
+
+
+def matmul_calls(make, matmul, sync, rate: float, seconds: float = 0.05) -> tuple:
+    """(call, sync) of the floor's (n, n) @ (n, n) product, repeated to take about ``seconds`` per call at
+    ``rate``; ``matmul_flops_per_call`` tells how many FLOPs one call does."""
+    a, b = make(MATMUL_N, MATMUL_N), make(MATMUL_N, MATMUL_N)
+    reps = max(1, round(seconds * rate / (2 * MATMUL_N ** 3)))
+
+    def call(_):
+        for _ in range(reps):
+            c = matmul(a, b)
+        return c
+
+    call.flops = 2 * MATMUL_N ** 3 * reps
+    return call, lambda outputs: sync(outputs[-1])
+
+
+def trainer_calls(trainer, cfg) -> tuple:
+    """(call, sync) of ``trainer.train_step`` over the first epoch's order (wrapping around), synced by to_numpy."""
+    steps = trainer.n_images // (cfg.k_steps * cfg.batch_size)
+    trainer.start_epoch(loop.epoch_order(cfg, 0, trainer.n_images))
+    return (lambda j: trainer.train_step(j % steps)), trainer.to_numpy
 
 
 def matmul_rate(make, matmul, sync, m: int, k: int, n: int, min_seconds: float = 1.0) -> float:
@@ -70,13 +85,6 @@ def matmul_rate(make, matmul, sync, m: int, k: int, n: int, min_seconds: float =
         c = matmul(a, b)
     sync(c)
     return 2 * m * k * n * reps / (time.perf_counter() - t0)
-
-
-def time_trainer(trainer, cfg, iters: int, warmup: int) -> tuple[float, float]:
-    """time_calls of ``trainer.train_step`` over the first epoch's order (wrapping around), synced by to_numpy."""
-    steps = trainer.n_images // (cfg.k_steps * cfg.batch_size)
-    trainer.start_epoch(loop.epoch_order(cfg, 0, trainer.n_images))
-    return time_calls(lambda j: trainer.train_step(j % steps), trainer.to_numpy, iters, warmup)
 
 
 def _training_set(variant):
@@ -105,30 +113,30 @@ def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[di
                 matmul_flops_layer_shape=matmul_rate(make, torch.matmul, sync, *LAYER_SHAPE))
     rows = []
     for variant in variants:
-        if rows:  # the rate again before every model: the machine's speed drifts during a run
-            info["matmul_flops_samples"].append(matmul_rate(make, torch.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N))
         cfg, images = _training_set(variant)
-        trainer = gans_pt.Trainer(cfg, images)
-        warm, secs = time_trainer(trainer, cfg, iters, warmup)
-        row = dict(framework="pytorch", variant=variant, device=trainer.device, step_seconds=secs,
-                   warmup_seconds=warm)
-        del trainer  # its copy of the training set
+        ours = gans_pt.Trainer(cfg, images)
+        trainers = dict(ours=ours)
         if device.type == "cuda":  # the same step without the CUDA graph
-            _, row["eager_step_seconds"] = time_trainer(gans_pt.Trainer(cfg, images, compiled=False), cfg, iters,
-                                                        warmup)
-        row["conventional_warmup_seconds"], row["conventional_step_seconds"] = time_calls(
-            conventional_step(cfg, device), lambda out: None, iters, warmup)
+            trainers["eager"] = gans_pt.Trainer(cfg, images, compiled=False)
         if device.type == "cpu":
-            row |= {f"choice_{name}_step_seconds": secs for name, secs in time_alternating(
-                cpu_alternatives(gans_pt.Trainer(cfg, images), cfg, images), cfg, iters, warmup).items()}
-        rows.append(row)
+            trainers |= cpu_alternatives(cfg, images)
+        calls = {name: trainer_calls(t, cfg) for name, t in trainers.items()}
+        calls["conventional"] = conventional_step(cfg, device), lambda out: None
+        calls["matmul"] = matmul_calls(make, torch.matmul, sync, info["matmul_flops_samples"][0])
+        secs = time_alternating(calls, iters, warmup)
+        info["matmul_flops_samples"].append(calls["matmul"][0].flops / secs["matmul"])
+        rows.append(dict(framework="pytorch", variant=variant, device=ours.device, step_seconds=secs.pop("ours"),
+                         matmul_flops_per_call=calls["matmul"][0].flops,
+                         **{f"{k}_seconds" if k.endswith("_warmup") else f"{k}_step_seconds": v
+                            for k, v in secs.items()}))
+        del trainers, calls  # their copies of the training set
         _say(rows[-1])
     return info | dict(matmul_flops=max(info["matmul_flops_samples"])), rows
 
 
-def cpu_alternatives(ours, cfg, images) -> dict:
-    """The package's CPU trainer and, beside it, the same trainer with one choice undone each: PyTorch's default
-    Adam (single-tensor on CPU) instead of the fused one, and NCHW instead of channels-last (convolutional nets)."""
+def cpu_alternatives(cfg, images) -> dict:
+    """The package's CPU trainer with one choice undone each: PyTorch's default Adam (single-tensor on CPU)
+    instead of the fused one, and NCHW instead of channels-last (convolutional nets only)."""
     import torch
 
     import gans_pt
@@ -137,7 +145,7 @@ def cpu_alternatives(ours, cfg, images) -> dict:
     default_adam.opt_g, default_adam.opt_d = (
         torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8)
         for net, lr in ((default_adam.G, cfg.lr_g), (default_adam.D, cfg.lr_d)))
-    trainers = dict(ours=ours, default_adam=default_adam)
+    trainers = dict(default_adam=default_adam)
     if cfg.arch == "dcgan":
         trainers["nchw"] = gans_pt.Trainer(cfg, images)
         for net in (trainers["nchw"].G, trainers["nchw"].D):
@@ -221,23 +229,27 @@ def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list
                     matmul_flops_layer_shape=matmul_rate(make, tf.linalg.matmul, sync, *LAYER_SHAPE))
     rows = []
     for variant in variants:
-        if rows:
-            with tf.device(device):
-                info["matmul_flops_samples"].append(matmul_rate(make, tf.linalg.matmul, sync, MATMUL_N, MATMUL_N,
-                                                                MATMUL_N))
         cfg, images = _training_set(variant)
-        trainer = gans_tf.Trainer(cfg, images)  # the package's choice of XLA or not
-        warm, secs = time_trainer(trainer, cfg, iters, warmup)
-        row = dict(framework="tensorflow", variant=variant, device=trainer.device, step_seconds=secs,
-                   warmup_seconds=warm, xla=trainer.compiled)
-        del trainer
-        try:  # the other choice, for the ratio
-            other = gans_tf.Trainer(cfg, images, compiled=not row["xla"])
-            _, other_secs = time_trainer(other, cfg, iters, warmup)
-            row["xla_step_seconds"], row["function_step_seconds"] = ((secs, other_secs) if row["xla"] else
-                                                                     (other_secs, secs))
+        ours = gans_tf.Trainer(cfg, images)  # the package's choice of XLA or not
+        calls = dict(ours=trainer_calls(ours, cfg))
+        row = dict(framework="tensorflow", variant=variant, device=ours.device, xla=ours.compiled)
+        other = gans_tf.Trainer(cfg, images, compiled=not ours.compiled)  # the other choice, for the ratio
+        try:
+            calls["other"] = trainer_calls(other, cfg)
+            calls["other"][1]([calls["other"][0](0)])  # compiles now
         except Exception as err:  # a step XLA cannot compile is a finding, not a reason to stop
+            calls.pop("other", None)
             row["xla_error"] = f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0][:300]}"
+        with tf.device(device):
+            calls["matmul"] = matmul_calls(make, tf.linalg.matmul, sync, info["matmul_flops_samples"][0])
+            secs = time_alternating(calls, iters, warmup)
+        info["matmul_flops_samples"].append(calls["matmul"][0].flops / secs["matmul"])
+        row |= dict(step_seconds=secs["ours"], warmup_seconds=secs["ours_warmup"], matmul_step_seconds=secs["matmul"],
+                    matmul_flops_per_call=calls["matmul"][0].flops)
+        if "other" in secs:
+            row["xla_step_seconds"], row["function_step_seconds"] = ((secs["ours"], secs["other"]) if row["xla"] else
+                                                                     (secs["other"], secs["ours"]))
+        del ours, other, calls
         rows.append(row)
         _say(row)
     return info | dict(matmul_flops=max(info["matmul_flops_samples"])), rows

@@ -1,6 +1,7 @@
 """The comparison notebook's figures and table, from published run records (numpy + matplotlib only)."""
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import loop, notebook, plots, runs
-from .config import PRESETS
+from .config import PRESETS, make_config
 
 FRAMEWORKS = ("pytorch", "tensorflow")
 
@@ -79,11 +80,21 @@ def progress_figure(results):
 
 def load_seeds(results_dir) -> dict[tuple[str, str], list[dict]]:
     """{(variant, framework): [record of every published seed]} for the 4 x 2 models, read from ``results_dir``
-    and its subfolders (e.g. ``results/gpu/``, runs made on another device)."""
+    and its subfolders (e.g. ``results/gpu/``, runs made on another device). Only records trained with their
+    variant's current preset count (any seed): an experiment with other settings, or a record left from an older
+    preset, is never averaged into the table."""
     folders = [Path(results_dir), *sorted(p for p in Path(results_dir).iterdir() if p.is_dir())] \
         if Path(results_dir).is_dir() else []
-    return {(v, f): [runs.load_result(d, f, v, s)[0] for d in folders for s in runs.result_seeds(d, f, v)]
-            for v in PRESETS for f in FRAMEWORKS}
+    records = {(v, f): [runs.load_result(d, f, v, s)[0] for d in folders for s in runs.result_seeds(d, f, v)]
+               for v in PRESETS for f in FRAMEWORKS}
+    return {key: [r for r in rs if is_preset(r)] for key, rs in records.items()}
+
+
+def is_preset(record: dict) -> bool:
+    """Was ``record`` trained with its variant's current preset (any seed)?"""
+    config = dict(record["config"], seed=0)
+    preset = make_config(config["variant"]).to_dict() | dict(seed=0)
+    return json.loads(json.dumps(preset)) == config  # through JSON, as the record was: tuples become lists
 
 
 def short_device(device: str) -> str:
@@ -184,6 +195,30 @@ def late_gains(seeds: dict, metric: str = "fid") -> list[str]:
         steps = records[0]["curve"][n - 2]["generator_steps"], records[0]["curve"][n - 1]["generator_steps"]
         out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}: {metric} {a:.0f} -> {b:.0f} ({(b - a) / a:+.0%}) over "
                    f"the last {1 - steps[0] / steps[1]:.0%} of training")
+    return out
+
+
+def longer_runs(folder, seeds: dict, metric: str = "fid") -> list[str]:
+    """What training beyond the preset's epochs bought: for each record in ``folder`` (runs with more epochs than
+    their preset, e.g. ``results/budget``), the metric at the curve points from the preset's last epoch on, and
+    the extra training time at the s/epoch of that model's preset runs on the same device (``seeds``), since a
+    single long run's own clock may have shared the machine."""
+    out = []
+    for path in sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []:
+        r = json.loads(path.read_text())
+        v, f, d = r["config"]["variant"], r["framework"], short_device(r["device"])
+        preset = make_config(v).epochs
+        points = [p for p in r.get("curve", []) if p["epoch"] >= preset]
+        if r["config"]["epochs"] <= preset or not points or points[0]["epoch"] != preset:
+            continue
+        same = by_device(seeds).get((v, f, d), [])
+        per_epoch = np.mean([np.mean(x["epoch_seconds"]) for x in same]) if same else np.mean(r["epoch_seconds"])
+        path_ = " -> ".join(f"{p[metric]:.0f} at {p['epoch']}" for p in points)
+        a, b = points[0][metric], points[-1][metric]
+        extra = (points[-1]["epoch"] - preset) * per_epoch / 60
+        out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}, seed {r['config']['seed']}: {metric} {path_} epochs "
+                   f"({(b - a) / a:+.0%} for {points[-1]['epoch'] / preset:.1f}x the preset's {preset} epochs, "
+                   f"+{extra:.1f} min of training at {per_epoch:.1f} s/epoch)")
     return out
 
 

@@ -4,6 +4,8 @@ results table.
     python tools/run_study.py --seeds 1            # seed 0: the eight notebooks, executed in place
     python tools/run_study.py                      # and seeds 1, 2 of every model, headless (CLI)
     python tools/run_study.py --headless --frameworks pytorch --results-dir results/gpu   # no Jupyter, a GPU
+    python tools/run_study.py --headless --seeds 1 --frameworks pytorch --epochs-scale 2 --results-dir results/budget
+                                                   # each model for twice its preset's epochs (make budget)
 
 Seed 0 runs as the committed notebooks (outputs kept); further seeds run ``python -m gans_pt|gans_tf`` with
 ``--publish results`` (the same training, the same 10k-sample evaluation, no per-notebook images). Every run is
@@ -23,9 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORKS = {"pytorch": "gans_pt", "tensorflow": "gans_tf"}
 
 
-def run_headless(framework: str, variant: str, seed: int, results_dir: Path) -> None:
-    run_dir = ROOT / "runs" / framework / f"{variant}_seed{seed}"
-    subprocess.run([sys.executable, "-m", FRAMEWORKS[framework], "--variant", variant, "--seed", str(seed),
+def run_headless(framework: str, variant: str, seed: int, results_dir: Path, epochs_scale: float = 1.0) -> None:
+    suffix = "" if epochs_scale == 1 else f"_x{epochs_scale:g}"
+    run_dir = ROOT / "runs" / framework / f"{variant}_seed{seed}{suffix}"
+    epochs = ["--epochs", str(round(PRESETS[variant]["epochs"] * epochs_scale))] if epochs_scale != 1 else []
+    subprocess.run([sys.executable, "-m", FRAMEWORKS[framework], "--variant", variant, "--seed", str(seed), *epochs,
                     "--run-dir", str(run_dir), "--publish", str(results_dir), "--no-progress"], check=True)
 
 
@@ -38,7 +42,13 @@ def main():
     parser.add_argument("--headless", action="store_true", help="seed 0 by the CLI too (notebooks untouched)")
     parser.add_argument("--results-dir", type=Path, default=ROOT / "results",
                         help="where headless runs publish (default results/; e.g. results/gpu for another device)")
+    parser.add_argument("--epochs-scale", type=float, default=1.0,
+                        help="train each model for this multiple of its preset's epochs (headless only; e.g. 2 with "
+                             "--results-dir results/budget: how far the curves go on past the presets)")
     args = parser.parse_args()
+    if args.epochs_scale != 1 and not (args.headless and args.results_dir.resolve() != (ROOT / "results").resolve()):
+        sys.exit("error: --epochs-scale needs --headless and a --results-dir other than results/ (e.g. results/budget): "
+                 "the notebooks and the table use the presets")
     if os.environ.get("GANS_SMOKE", "") not in ("", "0"):
         sys.exit("error: GANS_SMOKE is set; unset it to run the study at full length")
     if args.seeds < 1:
@@ -54,7 +64,7 @@ def main():
                     execute(ROOT / notebook_path(framework, variant))
                 else:
                     print(f"training {framework}/{variant} seed {seed} ...", flush=True)
-                    run_headless(framework, variant, seed, args.results_dir)
+                    run_headless(framework, variant, seed, args.results_dir, args.epochs_scale)
                 print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
     if not args.headless:
         print(f"running notebooks/comparison.ipynb ... {execute(ROOT / 'notebooks' / 'comparison.ipynb'):.0f} s")

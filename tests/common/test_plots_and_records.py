@@ -29,7 +29,7 @@ def test_real_examples_are_ten_of_each_digit():
     assert ex.shape == (100, 28, 28) and ex[:, 0, 0].tolist() == sorted(ex[:, 0, 0].tolist())
 
 
-def fake_run(tmp_path, framework="pytorch", variant="dcgan", epochs=3, seed=0, curve=()):
+def fake_run(tmp_path, framework="pytorch", variant="dcgan", epochs=5, seed=0, curve=()):
     cfg = make_config(variant, epochs=epochs, seed=seed)
     run_dir = runs.prepare_run_dir(tmp_path / f"run{seed}", cfg, resume=False)
     hist = {"step": list(range(1, 1201)), "d_loss": [1.0] * 1200, "g_loss": [2.0] * 1200}
@@ -47,7 +47,7 @@ def test_publish_thins_losses_and_keeps_ten_snapshots(tmp_path):
     record = json.loads(path.read_text())
     assert record["metrics"] == {"fid": 1.5} and len(record["losses"]["step"]) == 600
     rec, samples = runs.load_result(tmp_path / "results", "pytorch", "dcgan")
-    assert samples["samples"].shape == (100, 28, 28) and samples["snapshots"].shape == (3, 10, 28, 28)
+    assert samples["samples"].shape == (100, 28, 28) and samples["snapshots"].shape == (5, 10, 28, 28)
     assert runs.load_result(tmp_path / "results", "tensorflow", "dcgan") is None
 
 
@@ -57,7 +57,7 @@ def test_comparison_names_the_notebooks_of_missing_runs(tmp_path):
     message = compare.missing_message(results)
     assert message.startswith("1 of 8 runs found") and "notebooks/tensorflow/dcgan.ipynb" in message
     table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
-    assert "| dcgan | PyTorch | cpu | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | 3 | 30.00 |" in table
+    assert "| dcgan | PyTorch | cpu | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | 5 | 30.00 |" in table
     assert "| dcgan | TensorFlow | — | 0 | — |" in table
 
 
@@ -81,6 +81,27 @@ def test_seeds_on_another_device_get_their_own_row(tmp_path):
     seeds = compare.load_seeds(tmp_path / "results")
     assert len(seeds[("dcgan", "pytorch")]) == 2
     assert sorted(compare.by_device(seeds)) == [("dcgan", "pytorch", "H100 80GB HBM3"), ("dcgan", "pytorch", "cpu")]
+
+
+def test_records_of_other_settings_stay_out_of_the_table(tmp_path):
+    runs.publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
+    runs.publish(fake_run(tmp_path / "longer", epochs=10, seed=1), tmp_path / "results" / "budget", metrics=METRICS)
+    seeds = compare.load_seeds(tmp_path / "results")
+    assert [r["config"]["seed"] for r in seeds[("dcgan", "pytorch")]] == [0]
+    assert not compare.is_preset(json.loads((tmp_path / "results" / "budget" / "pytorch_dcgan_seed1.json").read_text()))
+
+
+def test_longer_runs_report_the_curve_beyond_the_preset(tmp_path):
+    preset = fake_run(tmp_path)  # dcgan's preset: 5 epochs at 30 s/epoch (fake_run)
+    runs.publish(preset, tmp_path / "results", metrics=METRICS)
+    curve = [dict(epoch=e, generator_steps=100 * e, train_seconds=10.0 * e, fid=f) for e, f in ((4, 90.0),
+             (5, 80.0), (8, 70.0), (10, 60.0))]
+    runs.publish(fake_run(tmp_path / "longer", epochs=10, curve=curve), tmp_path / "results" / "budget",
+                 metrics=METRICS)
+    seeds = compare.load_seeds(tmp_path / "results")
+    (line,) = compare.longer_runs(tmp_path / "results" / "budget", seeds)
+    assert line == ("dcgan · PyTorch · cpu, seed 0: fid 80 at 5 -> 70 at 8 -> 60 at 10 epochs (-25% for 2.0x the "
+                    "preset's 5 epochs, +2.5 min of training at 30.0 s/epoch)")
 
 
 def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
@@ -108,7 +129,7 @@ def test_curves_figure_draws_one_line_per_model_in_each_panel(tmp_path):
 
 def test_resume_state_round_trip(tmp_path):
     run_dir = fake_run(tmp_path)
-    assert runs.read_checkpoint_state(run_dir)["epoch"] == 3
+    assert runs.read_checkpoint_state(run_dir)["epoch"] == 5
     assert runs.load_history(run_dir)["g_loss"][:2] == [2.0, 2.0]
     with pytest.raises(runs.RunDirError, match="holds no checkpoint"):
         runs.read_checkpoint_state(tmp_path)
