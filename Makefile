@@ -34,6 +34,6 @@ stability: $(VENV)/.installed  ## the stability sweep (about 20 min on 2 CPU cor
 bench: $(VENV)/.installed  ## speed benchmarks (run on an idle machine)
 	$(PY) benchmarks/run.py
 
-budget: $(VENV)/.installed  ## PyTorch, seed 0, each model for twice its preset's epochs (about 45 min on 2 CPU cores)
+budget: $(VENV)/.installed  ## PyTorch, seed 0, each model for twice its preset's epochs (about 50 min on 2 CPU cores)
 	$(PY) tools/run_study.py --headless --seeds 1 --frameworks pytorch --epochs-scale 2 --results-dir results/budget
 	$(PY) tools/results_table.py

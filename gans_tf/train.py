@@ -96,9 +96,10 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
 
 
 def _use_xla(cfg: GANConfig) -> bool:
-    """Whether the step is compiled by XLA (``jit_compile``): where the benchmark measures it faster, the MLP pair
-    (1.25x on CPU). The convolutional pair ran 0.7x as fast under XLA on CPU, and WGAN-GP's double backward 0.8x
-    (benchmarks/README.md, timed in alternating blocks), so not for them."""
+    """Whether the step is compiled by XLA (``jit_compile``): where the benchmark consistently measures it faster,
+    the MLP pair (1.16-1.25x on CPU). WGAN-GP's double backward ran about 0.8x as fast under XLA; DCGAN's step
+    anywhere from 0.71x to 1.18x in different runs on this CPU (benchmarks/README.md), no consistent gain for the
+    compile time, so neither is compiled."""
     return cfg.arch == "mlp"
 
 
