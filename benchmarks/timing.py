@@ -53,7 +53,7 @@ def time_alternating(calls: dict, iters: int, warmup: int, rounds: int = 5) -> d
 
 def matmul_calls(make, matmul, sync, rate: float, seconds: float = 0.05) -> tuple:
     """(call, sync) of the floor's (n, n) @ (n, n) product, repeated to take about ``seconds`` per call at
-    ``rate``; ``matmul_flops_per_call`` tells how many FLOPs one call does."""
+    ``rate``; ``call.flops`` is how many FLOPs one call does."""
     a, b = make(MATMUL_N, MATMUL_N), make(MATMUL_N, MATMUL_N)
     reps = max(1, round(seconds * rate / (2 * MATMUL_N ** 3)))
 
@@ -142,15 +142,21 @@ def cpu_alternatives(cfg, images) -> dict:
     import gans_pt
 
     default_adam = gans_pt.Trainer(cfg, images)
-    default_adam.opt_g, default_adam.opt_d = (
-        torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8)
-        for net, lr in ((default_adam.G, cfg.lr_g), (default_adam.D, cfg.lr_d)))
+    default_adam.opt_g, default_adam.opt_d = tutorial_optimizers(default_adam.G, default_adam.D, cfg)
     trainers = dict(default_adam=default_adam)
     if cfg.arch == "dcgan":
         trainers["nchw"] = gans_pt.Trainer(cfg, images)
         for net in (trainers["nchw"].G, trainers["nchw"].D):
             net.to(memory_format=torch.contiguous_format)
     return trainers
+
+
+def tutorial_optimizers(G, D, cfg):
+    """PyTorch's default Adam for each net, as tutorials build it (single-tensor on CPU, foreach on CUDA)."""
+    import torch
+
+    return tuple(torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2))
+                 for net, lr in ((G, cfg.lr_g), (D, cfg.lr_d)))
 
 
 def conventional_step(cfg, device):
@@ -174,8 +180,7 @@ def conventional_step(cfg, device):
     batches = itertools.chain.from_iterable(itertools.repeat(loader))  # epoch after epoch
     torch.manual_seed(cfg.seed)
     G, D = (net.to(device) for net in gans_pt.build_models(cfg))
-    opt_g, opt_d = (torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2))  # PyTorch's default
-                    for net, lr in ((G, cfg.lr_g), (D, cfg.lr_d)))                    # Adam, as tutorials build it
+    opt_g, opt_d = tutorial_optimizers(G, D, cfg)
     k, b = cfg.k_steps, cfg.batch_size
 
     def step(_):

@@ -203,7 +203,7 @@ def longer_runs(folder, seeds: dict, metric: str = "fid") -> list[str]:
     their preset, e.g. ``results/budget``), the metric at the curve points from the preset's last epoch on, and
     the extra training time at the s/epoch of that model's preset runs on the same device (``seeds``), since a
     single long run's own clock may have shared the machine."""
-    out = []
+    out, preset_runs = [], by_device(seeds)
     for path in sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []:
         r = json.loads(path.read_text())
         v, f, d = r["config"]["variant"], r["framework"], short_device(r["device"])
@@ -211,7 +211,7 @@ def longer_runs(folder, seeds: dict, metric: str = "fid") -> list[str]:
         points = [p for p in r.get("curve", []) if p["epoch"] >= preset]
         if r["config"]["epochs"] <= preset or not points or points[0]["epoch"] != preset:
             continue
-        same = by_device(seeds).get((v, f, d), [])
+        same = preset_runs.get((v, f, d), [])
         per_epoch = np.mean([np.mean(x["epoch_seconds"]) for x in same]) if same else np.mean(r["epoch_seconds"])
         path_ = " -> ".join(f"{p[metric]:.0f} at {p['epoch']}" for p in points)
         a, b = points[0][metric], points[-1][metric]

@@ -31,8 +31,8 @@ def images_to_tensor(images, device="cpu"):
 def make_optimizers(G, D, cfg):
     """Adam for each net with the config's learning rates and betas; eps 1e-8 (Keras' default is 1e-7).
     The fused kernel on CPU and CUDA: one pass over each tensor instead of one per Adam operation (benchmarks/
-    README.md compares it with PyTorch's default on CPU). On CUDA also capturable: step counts stay on the GPU, so the update needs no host sync and a CUDA graph
-    can hold it."""
+    README.md compares it with PyTorch's default on CPU). On CUDA also capturable: step counts stay on the GPU,
+    so the update needs no host sync and a CUDA graph can hold it."""
     device = next(G.parameters()).device.type
     adam = lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8,  # noqa: E731
                                                fused=device in ("cpu", "cuda") or None, capturable=device == "cuda")
