@@ -11,8 +11,7 @@ not counted (elementwise, memory-bound work). Per sample:
 - discriminator step: G forward on B noise vectors (no backward into G), D forward on B real + B fake images,
   D backward (weight gradients, input gradients of all but the first layer) on both;
 - generator step: G forward and backward on B_g vectors, D forward and input gradients of every layer down to the
-  image (D's weight gradients are not needed: TensorFlow prunes them; PyTorch's ``g_loss.backward()`` computes
-  them anyway, which this floor does not count);
+  image (D's weight gradients are not needed: TensorFlow prunes them, ``gans_pt.train_step`` freezes D);
 - WGAN-GP adds, per critic step and sample, the gradient penalty on x_hat, counted as **2x the critic's forward +
   backward** (F the critic's forward FLOPs, backward 2F): 6F. That is what PyTorch executes (``FlopCounterMode``:
   2F for the forward and the gradient w.r.t. x_hat, 4F for the double backward). The strict minimum is ~4F: the

@@ -85,6 +85,10 @@ def derive(row: dict, scale: float) -> dict:
         out["fused_adam_speedup"] = row["default_adam_step_seconds"] / secs
     if "nchw_step_seconds" in row:
         out["channels_last_speedup"] = row["nchw_step_seconds"] / secs
+    if "matmul_kernel_seconds" in row:  # PyTorch on CPU: the profiled step (timing.profile_step)
+        kernels, profiled = row["matmul_kernel_seconds"], row["profiled_step_seconds"]
+        out |= dict(matmul_kernel_share=kernels / profiled, adam_share=row["adam_seconds"] / profiled,
+                    kernels_fraction_of_floor=flop / floor / kernels)
     if "xla_step_seconds" in row:
         out["xla_images_per_second"] = images / row["xla_step_seconds"]
         out["xla_speedup"] = row["function_step_seconds"] / row["xla_step_seconds"]
@@ -126,6 +130,15 @@ def markdown_table(report: dict) -> str:
                   "| model | fused Adam / PyTorch's default Adam | channels-last / NCHW |", "|---|---|---|"]
         lines += [f"| {r['model']} | {r['fused_adam_speedup']:.2f} | {fmt(r.get('channels_last_speedup'), '.2f')} |"
                   for r in choices]
+    profiled = [r for r in report["results"] if "kernels_fraction_of_floor" in r]
+    if profiled:
+        lines += ["", "Where PyTorch's CPU step spends its time (`torch.profiler`, one more block of iterations; shares "
+                      "of the profiled step), and the counted FLOPs over the time of the matmul-type kernels alone as "
+                      "a fraction of the floor: what *of floor* would be if everything else took no time:", "",
+                  "| model | matmul-type kernels | Adam | the rest | kernels alone, of floor |", "|---|---|---|---|---|"]
+        lines += [f"| {r['model']} | {r['matmul_kernel_share']:.0%} | {r['adam_share']:.0%} | "
+                  f"{1 - r['matmul_kernel_share'] - r['adam_share']:.0%} | {r['kernels_fraction_of_floor']:.1%} |"
+                  for r in profiled]
     fw = report["frameworks"]
     rates = ", ".join(f"{name} {info['matmul_flops'] / 1e9:,.1f} GFLOP/s" for name, info in fw.items())
     versions = ", ".join(f"{name} {info['version']}" for name, info in fw.items())

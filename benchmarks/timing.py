@@ -12,7 +12,8 @@ TensorFlow in one process can crash). Everything returned is raw seconds and rat
   ``Normalize``, a ``DataLoader`` (shuffle, no worker processes), a host-to-device copy and ``.item()`` per step,
   and the step as tutorials write it (``conventional_train_step``);
 - PyTorch on CPU: the package's two CPU choices, each against its alternative: the fused Adam against PyTorch's
-  default Adam, and for the convolutional nets the channels-last (NHWC) layout against NCHW;
+  default Adam, and for the convolutional nets the channels-last (NHWC) layout against NCHW; and where the
+  package's step spends its time (``profile_step``: matmul-type kernels, Adam, the rest);
 - TensorFlow: the trainer with its step under ``tf.function(jit_compile=True)`` (XLA) and under plain
   ``tf.function``; ``step_seconds`` is the package's choice (``gans_tf.train._use_xla``).
 """
@@ -129,9 +130,34 @@ def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[di
                          matmul_flops_per_call=calls["matmul"][0].flops,
                          **{f"{k}_seconds" if k.endswith("_warmup") else f"{k}_step_seconds": v
                             for k, v in secs.items()}))
+        if device.type == "cpu":
+            rows[-1] |= profile_step(calls["ours"], warmup + iters, max(1, iters // 5))
         del trainers, calls  # their copies of the training set
         _say(rows[-1])
     return info | dict(matmul_flops=max(info["matmul_flops_samples"])), rows
+
+
+# PyTorch's CPU ops that run the counted (matmul-type) work; aten::_convolution's own time is the transposed
+# convolutions' oneDNN kernel (it has no aten op of its own), aten::convolution_backward's the backward kernels.
+MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::mkldnn_convolution", "aten::_convolution",
+              "aten::convolution_backward")
+ADAM_OPS = ("aten::_fused_adam_",)
+
+
+def profile_step(calls: tuple, start: int, n: int) -> dict:
+    """Seconds per iteration that ``n`` more calls of the step spend in matmul-type kernels and in Adam, by
+    ``torch.profiler`` (each op's own time on the calling thread, which waits for its intra-op threads), and the
+    profiled iteration's wall time. The profiler adds a little time per op, so the shares are of the profiled
+    step; the kernels' own times are what it measures best."""
+    from torch.profiler import ProfilerActivity, profile
+
+    call, sync = calls
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        t0 = time.perf_counter()
+        sync([call(start + j) for j in range(n)])
+        wall = time.perf_counter() - t0
+    own = lambda names: sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in names) / 1e6 / n  # noqa: E731
+    return dict(profiled_step_seconds=wall / n, matmul_kernel_seconds=own(MATMUL_OPS), adam_seconds=own(ADAM_OPS))
 
 
 def cpu_alternatives(cfg, images) -> dict:
