@@ -97,9 +97,9 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
 
 def _use_xla(cfg: GANConfig) -> bool:
     """Whether the step is compiled by XLA (``jit_compile``): where the benchmark consistently measures it faster,
-    the MLP pair (1.16-1.25x on CPU). WGAN-GP's double backward ran about 0.8x as fast under XLA; DCGAN's step
-    anywhere from 0.71x to 1.18x in different runs on this CPU (benchmarks/README.md), no consistent gain for the
-    compile time, so neither is compiled."""
+    the MLP pair (1.15-1.36x in this CPU's runs). WGAN-GP's double backward ran about 0.8x as fast under XLA;
+    DCGAN's step anywhere from 0.71x to 1.18x in different runs on this CPU (benchmarks/README.md), no consistent
+    gain for the compile time, so neither is compiled."""
     return cfg.arch == "mlp"
 
 
