@@ -41,17 +41,17 @@ def conv_transpose(c_in: int, c_out: int, k: int, h_in: int, w_in: int) -> int:
 
 def generator_layers(cfg: GANConfig) -> list[int]:
     """Forward FLOPs per sample of each matmul-type layer of the generator, input to output."""
-    if cfg.arch == "mlp":
-        return [dense(cfg.z_dim, 256), dense(256, 512), dense(512, 784)]
     w = cfg.width
+    if cfg.arch == "mlp":
+        return [dense(cfg.z_dim, 8 * w), dense(8 * w, 16 * w), dense(16 * w, 784)]
     return [dense(cfg.z_dim, 2 * w * 7 * 7), conv_transpose(2 * w, w, 4, 7, 7), conv_transpose(w, 1, 4, 14, 14)]
 
 
 def discriminator_layers(cfg: GANConfig) -> list[int]:
     """Forward FLOPs per sample of each matmul-type layer of the discriminator, input to output."""
-    if cfg.arch == "mlp":
-        return [dense(784, 512), dense(512, 256), dense(256, 1)]
     w = cfg.width
+    if cfg.arch == "mlp":
+        return [dense(784, 16 * w), dense(16 * w, 8 * w), dense(8 * w, 1)]
     return [conv(1, w, 4, 14, 14), conv(w, 2 * w, 4, 7, 7), dense(2 * w * 7 * 7, 1)]
 
 

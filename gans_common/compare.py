@@ -91,8 +91,9 @@ def load_seeds(results_dir) -> dict[tuple[str, str], list[dict]]:
 
 
 def is_preset(record: dict) -> bool:
-    """Was ``record`` trained with its variant's current preset (any seed)?"""
-    config = dict(record["config"], seed=0)
+    """Was ``record`` trained with its variant's current preset (any seed)? A field the record lacks was added to
+    the config later, with a default that keeps the old behaviour: the record had that default."""
+    config = json.loads(json.dumps(make_config(**record["config"]).to_dict() | dict(seed=0)))
     preset = make_config(config["variant"]).to_dict() | dict(seed=0)
     return json.loads(json.dumps(preset)) == config  # through JSON, as the record was: tuples become lists
 

@@ -20,7 +20,7 @@ class GANConfig:
     arch: str = "mlp"             # one of ARCHS, independent of the loss ("DCGAN with LSGAN loss" is allowed)
     d_norm: str = "batch"         # dcgan discriminator: batch norm after conv 2, or none (WGAN-GP critic)
     z_dim: int = 100
-    width: int = 32               # dcgan: channels of the 14x14 maps (7x7 maps have 2x)
+    width: int = 32               # dcgan: channels of the 14x14 maps (7x7 maps have 2x); mlp: hidden 8w and 16w units
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     beta1: float = 0.5
@@ -29,6 +29,7 @@ class GANConfig:
     batch_size_g: int = 0         # z per generator step; 0 = same as batch_size
     k_steps: int = 1              # discriminator (critic) steps per generator step
     gp_weight: float = 10.0       # WGAN-GP lambda (used with loss='wasserstein')
+    ema_decay: float = 0.0        # sample from an exponential moving average of G's weights (Yazici et al. 2019); 0 = off
     real_label: float = 1.0       # D's target for real images; 0.9 = one-sided label smoothing (Salimans et al. 2016)
     digits: tuple[int, ...] = ()  # train on these digits only; () = all ten
     epochs: int = 10              # passes of the discriminator over the (subset) training set
@@ -95,6 +96,7 @@ def validate(cfg: GANConfig) -> None:
     need(cfg.batch_size_g >= 0, f"batch_size_g must be positive (or 0 for batch_size), got {cfg.batch_size_g}")
     need(cfg.train_subset >= 0, f"train_subset must be >= 0 (0 = all images), got {cfg.train_subset}")
     need(0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, f"Adam betas must be in [0, 1), got {cfg.beta1}, {cfg.beta2}")
+    need(0 <= cfg.ema_decay < 1, f"ema_decay must be in [0, 1) (0 = no EMA, e.g. 0.999), got {cfg.ema_decay}")
     need(0.5 < cfg.real_label <= 1, f"real_label must be in (0.5, 1] (0.9 = one-sided smoothing), got {cfg.real_label}")
     need(cfg.real_label == 1 or cfg.loss != "wasserstein",
          "real_label (label smoothing) has no meaning for the wasserstein loss: leave it at 1")

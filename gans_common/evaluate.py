@@ -351,17 +351,31 @@ _REF_K = 3
 _REF_KEYS = ("features", "predictions", "labels", "mu", "sigma", "sq_radii_k3")
 
 
-def _reference_file() -> Path:
+REFERENCES = ("test", "train")  # the 10k test images (reported), the last 10k training images (for selection)
+
+
+def _reference_file(reference: str = "test") -> Path:
     from .mnist import cache_dir
-    return cache_dir() / f"evaluator-test-ref-v2-{classifier_hash()[:16]}.npz"
+    return cache_dir() / f"evaluator-{reference}-ref-v2-{classifier_hash()[:16]}.npz"
 
 
-def _reference() -> dict[str, np.ndarray]:
-    """Features, predictions, mean, covariance and k=3 radii of the 10k test images; cached on disk and in memory."""
-    key = classifier_hash()
+def _reference_images(reference: str) -> tuple[np.ndarray, np.ndarray]:
+    from .mnist import load_mnist
+    if reference == "test":
+        return load_mnist("test")
+    images, labels = load_mnist("train")
+    return images[-10000:], labels[-10000:]  # not the first 10k, which the real-data floor scores
+
+
+def _reference(reference: str = "test") -> dict[str, np.ndarray]:
+    """Features, predictions, mean, covariance and k=3 radii of the 10k reference images (``reference``: the test
+    set, or the last 10k training images); cached on disk and in memory."""
+    if reference not in REFERENCES:
+        raise ValueError(f"unknown reference {reference!r}: choose one of {', '.join(REFERENCES)}")
+    key = f"{reference}-{classifier_hash()}"
     if key in _MEMO:
         return _MEMO[key]
-    path = _reference_file()
+    path = _reference_file(reference)
     ref = None
     if path.exists():
         try:
@@ -372,8 +386,7 @@ def _reference() -> dict[str, np.ndarray]:
         except Exception:  # unreadable or truncated cache: rebuild it
             ref = None
     if ref is None:
-        from .mnist import load_mnist
-        images, labels = load_mnist("test")
+        images, labels = _reference_images(reference)
         feats, preds = _features_and_predictions(images)
         mu, sigma = feature_stats(feats)
         ref = {"features": feats, "predictions": preds, "labels": labels.astype(np.int64), "mu": mu,
@@ -390,8 +403,8 @@ def _reference() -> dict[str, np.ndarray]:
     return ref
 
 
-def _score(feats: np.ndarray, preds: np.ndarray, n_ref: int) -> dict:
-    ref = _reference()
+def _score(feats: np.ndarray, preds: np.ndarray, n_ref: int, reference: str = "test") -> dict:
+    ref = _reference(reference)
     if not 1 < n_ref <= len(ref["features"]):
         raise ValueError(f"n_ref must be in 2..{len(ref['features'])}; got {n_ref}")
     if len(feats) <= _REF_K:
@@ -405,12 +418,14 @@ def _score(feats: np.ndarray, preds: np.ndarray, n_ref: int) -> dict:
     out = {"fid": frechet_distance(mu_g, sig_g, mu_r, sig_r), "kid": kid(feats, rf),
            "precision": precision, "recall": recall}
     out.update(mode_coverage(preds))
-    out.update(n_samples=int(len(feats)), n_ref=int(n_ref))
+    out.update(n_samples=int(len(feats)), n_ref=int(n_ref), reference=reference)
     return out
 
 
-def evaluate(samples, n_ref: int = 10000) -> dict:
-    """Score generated samples against the first ``n_ref`` MNIST test images (all 10k by default).
+def evaluate(samples, n_ref: int = 10000, reference: str = "test") -> dict:
+    """Score generated samples against the first ``n_ref`` MNIST test images (all 10k by default); with
+    ``reference="train"`` against the last 10k training images instead (select hyperparameters on that, report on
+    the test images, so a table is not tuned on its own reference).
 
     ``samples``: anything :func:`as_images` accepts (10k samples recommended; FID is biased upwards for
     small N, so compare only numbers made with the same N). Returns a dict of plain Python numbers:
@@ -419,7 +434,7 @@ def evaluate(samples, n_ref: int = 10000) -> dict:
     space, not Inception's: not comparable with published FIDs.
     """
     feats, preds = _features_and_predictions(samples)
-    return _score(feats, preds, n_ref)
+    return _score(feats, preds, n_ref, reference)
 
 
 def real_floor(n: int = 10000, n_ref: int = 10000) -> dict:

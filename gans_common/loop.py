@@ -58,6 +58,12 @@ def fixed_noise(cfg: GANConfig, n: int = 100) -> np.ndarray:
     return np.random.default_rng([cfg.seed, 12345]).standard_normal((n, cfg.z_dim)).astype(np.float32)
 
 
+def standing_noise(cfg: GANConfig, n: int = 2000) -> np.ndarray:
+    """The z (float32, (n, z_dim)) on which an EMA generator's batch-norm statistics are recomputed before sampling,
+    the same in both frameworks (Brock et al. 2019 call such statistics "standing")."""
+    return np.random.default_rng([cfg.seed, 4242]).standard_normal((n, cfg.z_dim)).astype(np.float32)
+
+
 def sample(trainer, cfg: GANConfig, n: int, batch: int = 500) -> np.ndarray:
     """``n`` samples in [-1, 1] from fresh noise (seeded by the config, distinct from the fixed grid noise)."""
     z = np.random.default_rng([cfg.seed, 777]).standard_normal((n, cfg.z_dim)).astype(np.float32)

@@ -91,9 +91,9 @@ def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None) -> list[Entry]:
             entries.append(Entry(f"{prefix}.{key}", "vector", (c,), f"BatchNormalization {role}", trainable))
 
     if name == "MLPGenerator":
-        dense("net.0", z_dim, 256), dense("net.2", 256, 512), dense("net.4", 512, 784)
+        dense("net.0", z_dim, 8 * w), dense("net.2", 8 * w, 16 * w), dense("net.4", 16 * w, 784)
     elif name == "MLPDiscriminator":
-        dense("net.1", 784, 512), dense("net.3", 512, 256), dense("net.5", 256, 1)
+        dense("net.1", 784, 16 * w), dense("net.3", 16 * w, 8 * w), dense("net.5", 8 * w, 1)
     elif name == "DCGANGenerator":
         dense("project", z_dim, 2 * w * 49, bias=False, out_chw=(2 * w, 7, 7))
         batch_norm("net.0", 2 * w)

@@ -6,8 +6,8 @@ batch-norm gamma 1, beta 0; batch norm momentum 0.1 (Keras 0.9), eps 1e-5; Leaky
 """
 from torch import nn
 
-__all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator", "build_models",
-           "count_params"]
+__all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator", "build_generator",
+           "build_models", "count_params"]
 
 SLOPE = 0.2
 BN = dict(momentum=0.1, eps=1e-5)
@@ -23,12 +23,12 @@ def _init(module):
 
 
 class MLPGenerator(nn.Module):
-    """Goodfellow et al. 2014 style MLP: z -> 256 -> 512 -> 784, LeakyReLU hidden, tanh output."""
+    """Goodfellow et al. 2014 style MLP: z -> 8w -> 16w -> 784 (w=32: 256, 512), LeakyReLU hidden, tanh output."""
 
-    def __init__(self, z_dim=100):
+    def __init__(self, z_dim=100, width=32):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(z_dim, 256), nn.LeakyReLU(SLOPE), nn.Linear(256, 512),
-                                 nn.LeakyReLU(SLOPE), nn.Linear(512, 784), nn.Tanh())
+        self.net = nn.Sequential(nn.Linear(z_dim, 8 * width), nn.LeakyReLU(SLOPE), nn.Linear(8 * width, 16 * width),
+                                 nn.LeakyReLU(SLOPE), nn.Linear(16 * width, 784), nn.Tanh())
         _init(self)
 
     def forward(self, z):                     # (N, z_dim)
@@ -36,12 +36,12 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """MLP discriminator: 784 -> 512 -> 256 -> 1 logit, LeakyReLU hidden."""
+    """MLP discriminator: 784 -> 16w -> 8w -> 1 logit (w=32: 512, 256), LeakyReLU hidden."""
 
-    def __init__(self):
+    def __init__(self, width=32):
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.LeakyReLU(SLOPE), nn.Linear(512, 256),
-                                 nn.LeakyReLU(SLOPE), nn.Linear(256, 1))
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 16 * width), nn.LeakyReLU(SLOPE),
+                                 nn.Linear(16 * width, 8 * width), nn.LeakyReLU(SLOPE), nn.Linear(8 * width, 1))
         _init(self)
 
     def forward(self, x):              # (N, 1, 28, 28)
@@ -85,11 +85,15 @@ class DCGANDiscriminator(nn.Module):
         return self.net(x).view(-1)
 
 
+def build_generator(cfg):
+    """The generator of a GANConfig."""
+    return (MLPGenerator if cfg.arch == "mlp" else DCGANGenerator)(cfg.z_dim, cfg.width)
+
+
 def build_models(cfg):
     """(generator, discriminator) for a GANConfig."""
-    if cfg.arch == "mlp":
-        return MLPGenerator(cfg.z_dim), MLPDiscriminator()
-    return DCGANGenerator(cfg.z_dim, cfg.width), DCGANDiscriminator(cfg.width, cfg.d_norm)
+    G = build_generator(cfg)  # first: the weight initialisation draws from the seeded RNG in this order
+    return G, MLPDiscriminator(cfg.width) if cfg.arch == "mlp" else DCGANDiscriminator(cfg.width, cfg.d_norm)
 
 
 def count_params(model):

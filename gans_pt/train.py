@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 
 from gans_common import loop, mnist
 from gans_common.config import GANConfig
@@ -102,6 +103,11 @@ class Trainer:
         self.inputs = dict(reals=torch.empty(k, b, 1, 28, 28, device=dev), z_d=torch.empty(k, b, cfg.z_dim, device=dev),
                            alpha=torch.zeros(k, b, 1, 1, 1, device=dev), z_g=torch.empty(cfg.g_batch, cfg.z_dim, device=dev))
         self.graph, self.graph_loss = None, None
+        # EMA of G's weights (Yazici et al. 2019): the first update copies G, then ema <- d * ema + (1 - d) * G.
+        # Its batch-norm statistics are not averaged but recomputed before sampling ("standing statistics").
+        self.G_ema = (AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay)).requires_grad_(False)
+                      if cfg.ema_decay else None)
+        self.ema_stale = True
 
     def start_epoch(self, perm):
         self.perm = torch.as_tensor(perm, device=self.torch_device)
@@ -114,11 +120,16 @@ class Trainer:
             x["alpha"].uniform_(generator=self.rng)
         x["z_g"].normal_(generator=self.rng)
         if not self.compiled:
-            return self._step()
-        if self.graph is None:
-            self._capture()
-        self.graph.replay()
-        return self.graph_loss.clone()  # the next replay overwrites graph_loss
+            loss = self._step()
+        else:
+            if self.graph is None:
+                self._capture()
+            self.graph.replay()
+            loss = self.graph_loss.clone()  # the next replay overwrites graph_loss
+        if self.G_ema is not None:
+            self.G_ema.update_parameters(self.G)
+            self.ema_stale = True
+        return loss
 
     def _step(self):
         self.G.train(), self.D.train()
@@ -155,23 +166,35 @@ class Trainer:
 
     @torch.no_grad()
     def generate(self, z):
-        self.G.eval()  # batch norm uses its running statistics when sampling
-        out = self.G(torch.as_tensor(z, device=self.torch_device)).cpu().numpy()
-        self.G.train()
+        G = self.G if self.G_ema is None else self._ready_ema()
+        G.eval()  # batch norm uses its running statistics when sampling
+        out = G(torch.as_tensor(z, device=self.torch_device)).cpu().numpy()
+        G.train()
         return out
+
+    def _ready_ema(self):
+        """The EMA generator, its batch-norm statistics recomputed on one batch of the shared standing noise."""
+        if self.ema_stale:
+            update_bn([torch.as_tensor(loop.standing_noise(self.cfg), device=self.torch_device)], self.G_ema.module)
+            self.ema_stale = False
+        return self.G_ema.module
 
     def weights_finite(self):
         return all(bool(torch.isfinite(p).all()) for p in [*self.G.parameters(), *self.D.parameters()])
 
     def save(self, folder):
+        ema = {} if self.G_ema is None else dict(G_ema=self.G_ema.state_dict())
         torch.save(dict(G=self.G.state_dict(), D=self.D.state_dict(), opt_g=self.opt_g.state_dict(),
-                        opt_d=self.opt_d.state_dict(), rng=self.rng.get_state()), Path(folder) / "model.pt")
+                        opt_d=self.opt_d.state_dict(), rng=self.rng.get_state(), **ema), Path(folder) / "model.pt")
 
     def load(self, folder):
         state = torch.load(Path(folder) / "model.pt", map_location=self.torch_device)
         self.G.load_state_dict(state["G"]), self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"]), self.opt_d.load_state_dict(state["opt_d"])
         self.rng.set_state(state["rng"].cpu())
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(state["G_ema"])
+            self.ema_stale = True
         self.graph = None  # the graph holds the replaced optimizer state: capture again
 
 

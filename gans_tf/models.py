@@ -9,8 +9,8 @@ even sizes pads 1 on each side, as PyTorch's padding=1.
 import keras
 from keras import layers
 
-__all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator", "build_models",
-           "count_params"]
+__all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator", "build_generator",
+           "build_models", "count_params"]
 
 SLOPE = 0.2
 BN = dict(momentum=0.9, epsilon=1e-5)
@@ -36,21 +36,22 @@ class _Net(keras.Model):
 
 
 class MLPGenerator(_Net):
-    """Goodfellow et al. 2014 style MLP: z -> 256 -> 512 -> 784, LeakyReLU hidden, tanh output."""
+    """Goodfellow et al. 2014 style MLP: z -> 8w -> 16w -> 784 (w=32: 256, 512), LeakyReLU hidden, tanh output."""
 
-    def __init__(self, z_dim=100):
-        super().__init__((z_dim,), [layers.Dense(256, **_init()), layers.LeakyReLU(SLOPE), layers.Dense(512, **_init()),
-                                    layers.LeakyReLU(SLOPE), layers.Dense(784, activation="tanh", **_init()),
-                                    layers.Reshape((28, 28, 1))], "mlp_generator")
+    def __init__(self, z_dim=100, width=32):
+        super().__init__((z_dim,), [layers.Dense(8 * width, **_init()), layers.LeakyReLU(SLOPE),
+                                    layers.Dense(16 * width, **_init()), layers.LeakyReLU(SLOPE),
+                                    layers.Dense(784, activation="tanh", **_init()), layers.Reshape((28, 28, 1))],
+                         "mlp_generator")
 
 
 class MLPDiscriminator(_Net):
-    """MLP discriminator: 784 -> 512 -> 256 -> 1 logit, LeakyReLU hidden."""
+    """MLP discriminator: 784 -> 16w -> 8w -> 1 logit (w=32: 512, 256), LeakyReLU hidden."""
 
-    def __init__(self):
-        super().__init__((28, 28, 1), [layers.Flatten(), layers.Dense(512, **_init()), layers.LeakyReLU(SLOPE),
-                                       layers.Dense(256, **_init()), layers.LeakyReLU(SLOPE), layers.Dense(1, **_init()),
-                                       layers.Reshape(())], "mlp_discriminator")
+    def __init__(self, width=32):
+        super().__init__((28, 28, 1), [layers.Flatten(), layers.Dense(16 * width, **_init()), layers.LeakyReLU(SLOPE),
+                                       layers.Dense(8 * width, **_init()), layers.LeakyReLU(SLOPE),
+                                       layers.Dense(1, **_init()), layers.Reshape(())], "mlp_discriminator")
 
 
 class DCGANGenerator(_Net):
@@ -79,11 +80,15 @@ class DCGANDiscriminator(_Net):
         super().__init__((28, 28, 1), stack, "dcgan_discriminator")
 
 
+def build_generator(cfg):
+    """The generator of a GANConfig."""
+    return (MLPGenerator if cfg.arch == "mlp" else DCGANGenerator)(cfg.z_dim, cfg.width)
+
+
 def build_models(cfg):
     """(generator, discriminator) for a GANConfig."""
-    if cfg.arch == "mlp":
-        return MLPGenerator(cfg.z_dim), MLPDiscriminator()
-    return DCGANGenerator(cfg.z_dim, cfg.width), DCGANDiscriminator(cfg.width, cfg.d_norm)
+    G = build_generator(cfg)  # first: the weight initialisation draws from the seeded RNG in this order
+    return G, MLPDiscriminator(cfg.width) if cfg.arch == "mlp" else DCGANDiscriminator(cfg.width, cfg.d_norm)
 
 
 def count_params(model):

@@ -9,7 +9,7 @@ from gans_common import loop, mnist
 from gans_common.config import GANConfig
 
 from .losses import LOSSES, gradient_penalty
-from .models import build_models
+from .models import build_models, build_generator
 
 __all__ = ["pick_device", "images_to_tensor", "make_optimizers", "d_logits", "train_step", "Trainer", "train"]
 
@@ -121,6 +121,10 @@ class Trainer:
             self.opt_g, self.opt_d = make_optimizers(self.G, self.D, cfg)
             self.rng = tf.random.Generator.from_seed(cfg.seed)  # z and alpha; its state is checkpointed
             self.perm = tf.Variable(tf.zeros(len(images), tf.int32), trainable=False)
+            # EMA of G's weights (Yazici et al. 2019): the first update copies G, then ema <- d * ema + (1 - d) * G
+            # (as torch's AveragedModel). Its batch-norm statistics are recomputed before sampling ("standing").
+            self.G_ema = build_generator(cfg) if cfg.ema_decay else None
+        self.ema_stale = True
         self.data = images_to_tensor(images, self.tf_device)  # (N, 28, 28, 1), the whole training set
         self.n_images = len(images)
         self.compiled = _use_xla(cfg) if compiled is None else compiled
@@ -137,22 +141,43 @@ class Trainer:
         z_d = self.rng.normal((k, b, cfg.z_dim))
         alpha = (self.rng.uniform((k, b, 1, 1, 1)) if cfg.loss == "wasserstein" else tf.zeros((k, b, 1, 1, 1)))
         z_g = self.rng.normal((cfg.g_batch, cfg.z_dim))
-        return train_step(self.G, self.D, self.opt_g, self.opt_d, reals, z_d, z_g, alpha, cfg)
+        losses = train_step(self.G, self.D, self.opt_g, self.opt_d, reals, z_d, z_g, alpha, cfg)
+        if self.G_ema is not None:
+            d = tf.where(self.opt_g.iterations > 1, cfg.ema_decay, 0.0)  # G's first update: copy
+            for e, v in zip(self.G_ema.trainable_variables, self.G.trainable_variables):
+                e.assign(d * e + (1.0 - d) * v)
+        return losses
 
     def train_step(self, i):
+        self.ema_stale = True
         return self._step(tf.constant(i, tf.int32))
 
     def to_numpy(self, losses):
         return tf.stack(losses).numpy()
 
     def generate(self, z):
-        return self.G(tf.constant(z), training=False).numpy()  # batch norm uses its moving statistics
+        G = self.G if self.G_ema is None else self._ready_ema()
+        return G(tf.constant(z), training=False).numpy()  # batch norm uses its moving statistics
+
+    def _ready_ema(self):
+        """The EMA generator, its batch-norm statistics set to those of one batch of the shared standing noise."""
+        if self.ema_stale:
+            norms = [layer for layer in self.G_ema.net.layers if isinstance(layer, keras.layers.BatchNormalization)]
+            momenta = [layer.momentum for layer in norms]
+            for layer in norms:
+                layer.momentum = 0.0  # moving statistics <- this batch's
+            self.G_ema(tf.constant(loop.standing_noise(self.cfg)), training=True)
+            for layer, m in zip(norms, momenta):
+                layer.momentum = m
+            self.ema_stale = False
+        return self.G_ema
 
     def weights_finite(self):
         return all(bool(tf.reduce_all(tf.math.is_finite(v))) for v in [*self.G.weights, *self.D.weights])
 
     def _variables(self):
-        return dict(G=self.G.weights, D=self.D.weights, opt_g=self.opt_g.variables, opt_d=self.opt_d.variables)
+        ema = {} if self.G_ema is None else dict(G_ema=self.G_ema.weights)
+        return dict(G=self.G.weights, D=self.D.weights, opt_g=self.opt_g.variables, opt_d=self.opt_d.variables, **ema)
 
     def save(self, folder):
         arrays = {f"{k}/{i}": v.numpy() for k, vs in self._variables().items() for i, v in enumerate(vs)}
@@ -164,6 +189,7 @@ class Trainer:
                 for i, v in enumerate(vs):
                     v.assign(f[f"{k}/{i}"])
             self.rng.reset(f["rng"])
+        self.ema_stale = True
 
 
 def train(cfg: GANConfig, run_dir, resume=False, progress=True, images=None):

@@ -1,0 +1,251 @@
+"""The quality search: named candidate configs per variant, trained at one budget, scored on 10k samples.
+
+    python -m gans_common.search [--stage screen|final] [--variants ...] [--frameworks pytorch tensorflow]
+                                 [--seeds 1] [--jobs 1] [--records results/search] [--dry-run]
+    python -m gans_common.search --report      # the table of every recorded trial (results/search/README.md)
+
+**Budget rule: the same number of real images seen by D** (``epochs`` passes over the 60k training images, the
+same for every variant), so trials compare equal data, not equal luck with the machine's speed; each record also
+keeps its training seconds. ``screen`` trains every candidate for ``SCREEN_EPOCHS``, ``final`` for
+``FINAL_EPOCHS``. Hyperparameters are **selected on FID against training images** (the last 10k, which the
+real-data floor does not use) and reported against the 10k test images, so a table is not tuned on its own
+reference; each record has both.
+
+Each trial runs in its own process (``--trial SPEC``: PyTorch and TensorFlow never share one) and writes one JSON
+record; a trial already recorded is skipped, so an interrupted search continues when run again. Trials run
+``--jobs`` at a time through the standard library's thread pool, each thread waiting on its subprocess: one at a
+time on a 2-core CPU (a second job slows both), more on a machine with the cores.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import PRESETS, make_config
+
+FRAMEWORKS = {"pytorch": "gans_pt", "tensorflow": "gans_tf"}
+SCREEN_EPOCHS = 6
+FINAL_EPOCHS = 20
+N_EVAL = 10000
+
+# Candidates per variant: name -> overrides of the preset (``epochs`` is the stage's). Within each family:
+# capacity (width), learning rates, Adam's beta1, batch size and an EMA of G's weights.
+CANDIDATES: dict[str, dict[str, dict]] = {
+    "vanilla": {
+        "preset": {},
+        "ema": dict(ema_decay=0.999),
+        "wide-ema": dict(width=64, ema_decay=0.999),
+        "ttur-ema": dict(lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
+        "batch128-ema": dict(batch_size=128, lr_g=4e-4, lr_d=4e-4, ema_decay=0.999),
+    },
+    "lsgan": {
+        "preset": {},
+        "ema": dict(ema_decay=0.999),
+        "wide-ema": dict(width=64, ema_decay=0.999),
+        "ttur-ema": dict(lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
+    },
+    "dcgan": {
+        "preset": {},
+        "ema": dict(ema_decay=0.999),
+        "wide": dict(width=64),
+        "wide-ema": dict(width=64, ema_decay=0.999),
+        "ttur-ema": dict(lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
+    },
+    "wgan_gp": {
+        "preset": {},
+        "ema": dict(ema_decay=0.999),
+        "lr2e-4-ema": dict(lr_g=2e-4, lr_d=2e-4, ema_decay=0.999),
+        "wide-ema": dict(width=64, ema_decay=0.999),
+    },
+}
+
+
+class SearchError(RuntimeError):
+    """A search that cannot run as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Trial:
+    variant: str
+    candidate: str
+    framework: str
+    epochs: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.variant}_{self.candidate}_{self.framework}_e{self.epochs}_seed{self.seed}"
+
+    @property
+    def overrides(self) -> dict:
+        return CANDIDATES[self.variant][self.candidate] | dict(epochs=self.epochs, seed=self.seed)
+
+    def config(self):
+        return make_config(self.variant, **self.overrides)
+
+
+def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch",), seeds: int = 1,
+           candidates: dict | None = None) -> list[Trial]:
+    """Every trial of a stage; ``candidates`` ({variant: [names]}) restricts a stage to some candidates."""
+    epochs = {"screen": SCREEN_EPOCHS, "final": FINAL_EPOCHS}[stage]
+    return [Trial(v, c, f, epochs, s) for s in range(seeds) for v in variants for f in frameworks
+            for c in (candidates or {}).get(v, CANDIDATES[v])]
+
+
+def record_path(records: Path, trial: Trial) -> Path:
+    return Path(records) / f"{trial.name}.json"
+
+
+def run_trial(spec: dict) -> dict:
+    """Train one trial in this process and score 10k samples against both references (``--trial``)."""
+    import importlib
+
+    from . import loop, runs
+    from .evaluate import evaluate
+
+    trial = Trial(**spec["trial"])
+    cfg = trial.config()
+    pkg = importlib.import_module(FRAMEWORKS[trial.framework])
+    run_dir = Path(spec["scratch"]) / trial.name
+    t0 = time.perf_counter()
+    trainer, fit = pkg.train(cfg, run_dir, resume=(run_dir / "checkpoint").exists(), progress=False)
+    samples = loop.sample(trainer, cfg, N_EVAL)
+    metrics = {ref: evaluate(samples, reference=ref) for ref in ("train", "test")}
+    record = dict(name=trial.name, variant=trial.variant, candidate=trial.candidate, overrides=trial.overrides,
+                  framework=trial.framework, seed=trial.seed, epochs=trial.epochs,
+                  images_seen_by_d=trial.epochs * fit["images"], config=cfg.to_dict(), device=fit["device"],
+                  commit=fit["commit"], train_seconds=fit["wall_seconds"], curve=fit["curve"],
+                  metrics_train_ref=metrics["train"], metrics_test_ref=metrics["test"],
+                  command=f"python -m gans_common.search --stage {spec['stage']} --variants {trial.variant}",
+                  run_seconds=round(time.perf_counter() - t0, 1))
+    runs.write_json(Path(spec["records"]) / f"{trial.name}.json", record)
+    shutil.copy(run_dir / "samples" / f"epoch_{cfg.epochs:03d}.png", Path(spec["records"]) / f"{trial.name}.png")
+    return record
+
+
+def launch(trial: Trial, stage: str, records: Path, scratch: Path) -> tuple[Trial, int]:
+    """One trial in its own subprocess; its output goes to ``scratch/<name>.log``."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    spec = scratch / f"{trial.name}.json"
+    spec.write_text(json.dumps(dict(trial=trial.__dict__, stage=stage, records=str(records), scratch=str(scratch))))
+    env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    with open(scratch / f"{trial.name}.log", "w") as log:
+        rc = subprocess.run([sys.executable, "-m", "gans_common.search", "--trial", str(spec)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT).returncode
+    return trial, rc
+
+
+def run(todo: list[Trial], stage: str, records: Path, scratch: Path, jobs: int = 1) -> list[str]:
+    """Run ``todo``, ``jobs`` at a time; returns the names of failed trials."""
+    records.mkdir(parents=True, exist_ok=True)
+    failed = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(launch, t, stage, records, scratch) for t in todo]
+        for fut in concurrent.futures.as_completed(futures):
+            trial, rc = fut.result()
+            status = "done" if rc == 0 else f"FAILED (exit {rc}, log {scratch / trial.name}.log)"
+            print(f"{time.strftime('%H:%M:%S')} {trial.name}: {status}", flush=True)
+            if rc != 0:
+                failed.append(trial.name)
+    return failed
+
+
+def load_records(records: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(Path(records).glob("*.json"))]
+
+
+def report(records: Path) -> str:
+    """A markdown table of every recorded trial, grouped by variant and budget, best train-reference FID first."""
+    rows = load_records(records)
+    head = ("| variant | candidate | framework | epochs | seeds | FID (train ref) | FID (test ref) | precision | "
+            "recall | digits | min/max digit share | train s |\n|" + "---|" * 12)
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["variant"], r["epochs"], r["candidate"], r["framework"]), []).append(r)
+    lines = [head]
+    order = sorted(groups, key=lambda k: (list(PRESETS).index(k[0]), k[1], _mean(groups[k], "train", "fid")))
+    for key in order:
+        rs = groups[key]
+        shares = [h / sum(m["histogram"]) for r in rs for m in [r["metrics_test_ref"]] for h in m["histogram"]]
+        lines.append(f"| {key[0]} | {key[2]} | {key[3]} | {key[1]} | {len(rs)} | {_fmt(rs, 'train', 'fid')} | "
+                     f"{_fmt(rs, 'test', 'fid')} | {_fmt(rs, 'test', 'precision', 3)} | "
+                     f"{_fmt(rs, 'test', 'recall', 3)} | {min(r['metrics_test_ref']['digits_covered'] for r in rs)} | "
+                     f"{min(shares):.1%} / {max(shares):.1%} | {sum(r['train_seconds'] for r in rs) / len(rs):.0f} |")
+    devices = sorted({r["device"] for r in rows})
+    commits = sorted({r["commit"] for r in rows})
+    return "\n".join(lines) + (f"\n\nDevices: {', '.join(devices)}. Commits: {', '.join(commits)}. "
+                               f"{N_EVAL} samples per trial; mean ± std over seeds where there are several.")
+
+
+def _mean(rs, ref, key):
+    return sum(r[f"metrics_{ref}_ref"][key] for r in rs) / len(rs)
+
+
+def _fmt(rs, ref, key, digits=1):
+    import numpy as np
+    v = np.array([r[f"metrics_{ref}_ref"][key] for r in rs], float)
+    return f"{v.mean():.{digits}f}" + (f" ± {v.std(ddof=1):.{digits}f}" if len(v) > 1 else "")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", choices=("screen", "final"), default="screen")
+    parser.add_argument("--variants", nargs="+", choices=list(PRESETS), default=list(PRESETS))
+    parser.add_argument("--candidates", nargs="+", help="only these candidate names (default: all of each variant)")
+    parser.add_argument("--frameworks", nargs="+", choices=list(FRAMEWORKS), default=["pytorch"])
+    parser.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 of every trial (default 1)")
+    parser.add_argument("--jobs", type=int, default=1, help="trials at a time (default 1: right for 2 CPU cores)")
+    parser.add_argument("--records", type=Path, default=Path("results/search"))
+    parser.add_argument("--scratch", type=Path, default=Path("runs/search"))
+    parser.add_argument("--dry-run", action="store_true", help="list the trials, run nothing")
+    parser.add_argument("--report", action="store_true", help="write the table of recorded trials and print it")
+    parser.add_argument("--trial", metavar="SPEC", help=argparse.SUPPRESS)  # internal: one trial, this process
+    args = parser.parse_args(argv)
+    if args.trial:
+        run_trial(json.loads(Path(args.trial).read_text()))
+        return 0
+    if args.report:
+        text = report(args.records)
+        (args.records / "README.md").write_text("# Search records\n\nWritten by `python -m gans_common.search "
+                                                "--report` from the JSON records in this folder.\n\n" + text + "\n")
+        print(text)
+        return 0
+    if args.seeds < 1 or args.jobs < 1:
+        print(f"error: --seeds and --jobs must be at least 1, got {args.seeds} and {args.jobs}", file=sys.stderr)
+        return 2
+    chosen = None
+    if args.candidates:
+        unknown = set(args.candidates) - {c for v in args.variants for c in CANDIDATES[v]}
+        if unknown:
+            print(f"error: unknown candidate(s) {', '.join(sorted(unknown))}: see gans_common.search.CANDIDATES",
+                  file=sys.stderr)
+            return 2
+        chosen = {v: [c for c in CANDIDATES[v] if c in args.candidates] for v in args.variants}
+    every = trials(args.stage, args.variants, args.frameworks, args.seeds, chosen)
+    todo = [t for t in every if not record_path(args.records, t).exists()]
+    print(f"{len(every)} trials, {len(every) - len(todo)} recorded in {args.records}, {len(todo)} to run")
+    if args.dry_run:
+        for t in every:
+            print(f"  {'todo' if t in todo else 'done'}  {t.name}  {t.overrides}")
+        return 0
+    try:
+        failed = run(todo, args.stage, args.records, args.scratch, args.jobs)
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished trials are kept; run the same command again to continue", file=sys.stderr)
+        return 130
+    if failed:
+        print(f"error: {len(failed)} trial(s) failed: {', '.join(failed)}; logs in {args.scratch}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
