@@ -93,6 +93,7 @@ def validate(cfg: GANConfig) -> None:
     for name in ("batch_size", "k_steps", "epochs", "z_dim", "width"):
         need(int(getattr(cfg, name)) == getattr(cfg, name) and getattr(cfg, name) > 0,
              f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
+    need(cfg.gp_weight >= 0, f"gp_weight must be >= 0 (Gulrajani et al. 2017 use 10), got {cfg.gp_weight}")
     need(cfg.batch_size_g >= 0, f"batch_size_g must be positive (or 0 for batch_size), got {cfg.batch_size_g}")
     need(cfg.train_subset >= 0, f"train_subset must be >= 0 (0 = all images), got {cfg.train_subset}")
     need(0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, f"Adam betas must be in [0, 1), got {cfg.beta1}, {cfg.beta2}")

@@ -56,7 +56,7 @@ FEATURE_DIM = 64
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
 _EXPECTED = ("expected a numpy array (or a tensor with .numpy()) of MNIST images shaped (N, 28, 28), "
-             "(N, 1, 28, 28) or (N, 28, 28, 1), N >= 1, either uint8 in 0..255 or float in [-1, 1] or [0, 1]")
+             "(N, 1, 28, 28) or (N, 28, 28, 1), N > 3, either uint8 in 0..255 or float in [-1, 1] or [0, 1]")
 _RANGE_TOL = 1e-3  # float samples may overshoot their range by this much (then they are clipped)
 
 

@@ -15,9 +15,11 @@ A framework supplies a *trainer* with these members (see ``gans_pt.train.Trainer
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +27,31 @@ from tqdm.auto import tqdm
 
 from . import evaluate, notebook, plots, runs
 from .config import ConfigError, GANConfig
+from .runs import RunDirError
 
 SYNC_EVERY = 50  # generator steps between host syncs (loss logging, divergence check)
 CHECKPOINT_SECONDS = 120  # also checkpoint mid-epoch this often, so a killed run loses at most this much work
 CURVE_FRACTIONS = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)  # where in training the quality curve is measured
 FINAL_SAMPLES = 10000  # samples scored for a finished run's record
 CURVE_SAMPLES = 5000  # samples per curve point (the final table uses 10k); 500 in smoke runs
+LOSS_LIMIT = 1e6     # |loss| above this is a runaway, not training: stop (NaN and infinity too)
+COLLAPSE_LOSS = 1e-6  # a discriminator loss below this ...
+COLLAPSE_STEPS = 200  # ... for this many generator steps in a row: D has won, G gets no signal: stop
 
 
 class DivergenceError(RuntimeError):
-    """A loss or weight became NaN or infinite; the last good checkpoint is kept."""
+    """A loss or weight became NaN, infinite or runaway, or the discriminator collapsed; the last good checkpoint is
+    kept."""
 
 
 def select_images(images: np.ndarray, labels: np.ndarray, cfg: GANConfig) -> np.ndarray:
     """The training images of ``cfg``: the digit subset, then the first ``train_subset``; errors say the fix."""
     if cfg.digits:
         images = images[np.isin(labels, cfg.digits)]
+    if cfg.train_subset > len(images):
+        raise ConfigError(f"train_subset={cfg.train_subset} is more than the {len(images)} training images"
+                          f"{f' of digits {list(cfg.digits)}' if cfg.digits else ''}: use at most {len(images)}, "
+                          f"or 0 for all")
     if cfg.train_subset:
         images = images[:cfg.train_subset]
     if len(images) == 0:
@@ -90,28 +101,73 @@ def curve_point(trainer, cfg: GANConfig, epoch: int, generator_steps: int, train
 
 
 def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
-    """Train ``trainer`` for ``cfg.epochs``, writing ``run_dir`` as it goes; return the run record."""
-    run_dir = runs.prepare_run_dir(run_dir, cfg, resume)
+    """Train ``trainer`` for ``cfg.epochs``, writing ``run_dir`` as it goes; return the run record.
+
+    One process at a time trains into a folder (its lock); a resume continues the saved run (only more epochs may
+    be asked for). A failed write stops the run with :class:`RunDirError` naming the path; the last complete
+    checkpoint is kept."""
+    run_dir = runs.check_writable(run_dir, "run folder")
+    with runs.run_lock(run_dir):
+        if resume:
+            runs.recover_checkpoint(run_dir)
+        try:
+            return _fit(trainer, cfg, runs.prepare_run_dir(run_dir, cfg, resume), resume, progress)
+        except OSError as err:
+            where = err.filename or run_dir
+            raise RunDirError(f"cannot write {where} ({err.strerror}); the last complete checkpoint in "
+                              f"{runs.checkpoint_dir(run_dir)} is kept: free space or fix permissions, then resume "
+                              f"the run") from None
+
+
+def _resume_state(trainer, cfg: GANConfig, run_dir: Path) -> dict:
+    """The loop state of the checkpoint, with the trainer loaded from it and the snapshots of its epochs only
+    (a crash after an epoch's samples but before its checkpoint must not leave that epoch twice)."""
+    state = runs.read_checkpoint_state(run_dir)
+    ckpt = runs.checkpoint_dir(run_dir)
+    try:
+        trainer.load(ckpt)
+    except Exception as err:  # truncated file, wrong format: the framework's own error, in one line
+        first = str(err).splitlines()[0] if str(err) else ""
+        raise RunDirError(f"the checkpoint in {ckpt} is unreadable ({type(err).__name__}: {first[:120]}): start "
+                          f"a new run folder") from None
+    state["history"] = runs.load_history(run_dir)
+    snapshots = []
+    if state["epoch"]:
+        try:
+            with np.load(run_dir / "samples.npz") as f:
+                snapshots = list(f["snapshots"][:state["epoch"]])
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+            raise RunDirError(f"{run_dir / 'samples.npz'} is missing or corrupt ({type(err).__name__}): start a "
+                              f"new run folder") from None
+    for png in (run_dir / "samples").glob("epoch_*.png"):
+        if int(png.stem.split("_")[1]) > state["epoch"]:
+            png.unlink()
+    state["snapshots"] = snapshots
+    planned = state.get("planned_epochs", cfg.epochs)
+    state.setdefault("epochs_changed", [])
+    if planned != cfg.epochs:  # the one recorded override a resume allows
+        state["epochs_changed"].append(dict(at_epoch=state["epoch"], at_step=state["step_in_epoch"],
+                                            epochs_from=planned, epochs_to=cfg.epochs))
+    return state
+
+
+def _fit(trainer, cfg: GANConfig, run_dir: Path, resume: bool, progress: bool) -> dict:
     steps_per_epoch = trainer.n_images // (cfg.batch_size * cfg.k_steps)
     z_fixed = fixed_noise(cfg)
-    history = {"step": [], "d_loss": [], "g_loss": []}
-    epoch, first_step, wall, epoch_seconds, snapshots, curve = 0, 0, 0.0, [], [], []
+    s = dict(epoch=0, step_in_epoch=0, wall_seconds=0.0, epoch_seconds=[], curve=[], epochs_changed=[],
+             snapshots=[], history={"step": [], "d_loss": [], "g_loss": []})
     if resume:
-        state = runs.read_checkpoint_state(run_dir)
-        trainer.load(runs.checkpoint_dir(run_dir))
-        history = runs.load_history(run_dir)
-        epoch, first_step, wall, epoch_seconds = (state["epoch"], state["step_in_epoch"], state["wall_seconds"],
-                                                  state["epoch_seconds"])
-        curve = state.get("curve", [])
-        with np.load(run_dir / "samples.npz") as f:
-            snapshots = list(f["snapshots"])
-        print(f"resuming {run_dir} at epoch {epoch + 1}, step {first_step} of {steps_per_epoch}")
+        s |= _resume_state(trainer, cfg, run_dir)
+        print(f"resuming {run_dir} at epoch {s['epoch'] + 1}, step {s['step_in_epoch']} of {steps_per_epoch}")
+    epoch, first_step, wall, epoch_seconds = s["epoch"], s["step_in_epoch"], s["wall_seconds"], s["epoch_seconds"]
+    history, curve, snapshots = s["history"], s["curve"], s["snapshots"]
     print(f"training {cfg.variant} ({cfg.loss} loss, {cfg.arch} nets) with {trainer.framework} on "
           f"{trainer.device}: {trainer.n_images} images, {steps_per_epoch} G steps/epoch x {cfg.epochs} epochs")
 
     def checkpoint(epoch_, step_):
         state = dict(epoch=epoch_, step_in_epoch=step_, wall_seconds=wall, epoch_seconds=epoch_seconds,
-                     global_step=epoch_ * steps_per_epoch + step_, history=history, curve=curve)
+                     global_step=epoch_ * steps_per_epoch + step_, history=history, curve=curve,
+                     planned_epochs=cfg.epochs, epochs_changed=s["epochs_changed"])
         runs.write_losses_csv(run_dir, history)
         return runs.save_checkpoint(run_dir, trainer.save, state)
 
@@ -124,11 +180,11 @@ def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, prog
             trainer.start_epoch(epoch_order(cfg, epoch, trainer.n_images))
             for i in range(first_step, steps_per_epoch):
                 pending.append(trainer.train_step(i))
-                if len(pending) == SYNC_EVERY or i == steps_per_epoch - 1 or interrupted:
-                    _flush(trainer, pending, history, epoch * steps_per_epoch + i + 1, run_dir, bar)
+                if len(pending) == SYNC_EVERY or i == steps_per_epoch - 1 or interrupted.is_set():
+                    _flush(trainer, cfg, pending, history, epoch * steps_per_epoch + i + 1, run_dir, bar)
                     pending = []
                     wall, t0 = wall + time.perf_counter() - t0, time.perf_counter()
-                    if interrupted:  # Ctrl-C: keep every finished step, then stop
+                    if interrupted.is_set():  # Ctrl-C: keep every finished step, then stop
                         bar.close()
                         path = checkpoint(epoch, i + 1)
                         print(f"interrupted: checkpoint {path} kept; continue with resume=True (--resume {run_dir})")
@@ -145,7 +201,7 @@ def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, prog
             snap = plots.to_uint8(trainer.generate(z_fixed))
             plots.save_png(plots.grid(snap), run_dir / "samples" / f"epoch_{epoch:03d}.png")
             snapshots.append(snap)
-            np.savez_compressed(run_dir / "samples.npz", samples=snap, snapshots=np.stack(snapshots))
+            _save_samples(run_dir, snap, snapshots)
             if epoch in curve_epochs(cfg.epochs):
                 curve.append(curve_point(trainer, cfg, epoch, epoch * steps_per_epoch, wall))
                 bar.write(f"epoch {epoch}: classifier-FID {curve[-1]['fid']:.1f} ({curve[-1]['n_samples']} samples)")
@@ -157,29 +213,31 @@ def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, prog
                   wall_seconds=round(wall, 2), epoch_seconds=epoch_seconds, curve=curve,
                   final_d_loss=float(np.mean(history["d_loss"][-100:])),
                   final_g_loss=float(np.mean(history["g_loss"][-100:])), commit=runs.git_commit())
+    if s["epochs_changed"]:
+        record["epochs_changed"] = s["epochs_changed"]
     runs.write_json(run_dir / "record.json", record)
     return record
 
 
-class _Flag:
-    def __init__(self):
-        self.set = False
-
-    def __bool__(self):
-        return self.set
+def _save_samples(run_dir: Path, final: np.ndarray, snapshots: list) -> None:
+    """samples.npz, atomically (a crash mid-write leaves the previous file)."""
+    tmp = run_dir / ".samples.npz.tmp"
+    with open(tmp, "wb") as fh:
+        np.savez_compressed(fh, samples=final, snapshots=np.stack(snapshots))
+    os.replace(tmp, run_dir / "samples.npz")
 
 
 @contextlib.contextmanager
 def _deferred_interrupt():
     """Turn Ctrl-C (SIGINT, also Jupyter's interrupt) into a flag checked between steps, so the checkpoint written
     on interrupt is taken at a step boundary, never halfway through an optimizer update."""
-    flag = _Flag()
+    flag = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield flag
         return
 
     def handler(signum, frame):
-        flag.set = True
+        flag.set()
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
@@ -188,21 +246,27 @@ def _deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def _flush(trainer, pending, history, global_step, run_dir, bar):
-    """One host sync for the pending steps: log them, check they are finite."""
+def _flush(trainer, cfg, pending, history, global_step, run_dir, bar):
+    """One host sync for the pending steps: log them, stop on a diverged or collapsed run."""
     losses = trainer.to_numpy(pending)  # (n, 2)
     first = global_step - len(pending) + 1
-    bad = np.flatnonzero(~np.isfinite(losses).all(axis=1))
+    ckpt = runs.checkpoint_dir(run_dir)
+    kept = f"last good checkpoint {ckpt} is kept" if ckpt.exists() else "no checkpoint was written yet"
+    bad = np.flatnonzero(~(np.abs(losses) <= LOSS_LIMIT).all(axis=1))  # NaN fails <= too
     if len(bad):
         step = first + int(bad[0])
         d, g = losses[bad[0]]
-        ckpt = runs.checkpoint_dir(run_dir)
-        kept = f"last good checkpoint {ckpt} is kept" if ckpt.exists() else "no checkpoint was written yet"
-        raise DivergenceError(f"training diverged at generator step {step}: d_loss={d}, g_loss={g}; {kept}. "
-                              f"Lower the learning rates, or use another loss")
+        cause = "a loss became NaN or infinite" if not np.isfinite([d, g]).all() else f"|loss| > {LOSS_LIMIT:g}"
+        raise DivergenceError(f"training diverged at generator step {step} ({cause}: d_loss={d:.4g}, "
+                              f"g_loss={g:.4g}); {kept}. Lower the learning rates, or use another loss")
     history["step"].extend(range(first, global_step + 1))
     history["d_loss"].extend(losses[:, 0].tolist())
     history["g_loss"].extend(losses[:, 1].tolist())
+    recent = history["d_loss"][-COLLAPSE_STEPS:]
+    if cfg.loss != "wasserstein" and len(recent) == COLLAPSE_STEPS and max(recent) < COLLAPSE_LOSS:
+        raise DivergenceError(f"the discriminator collapsed: d_loss < {COLLAPSE_LOSS:g} for the {COLLAPSE_STEPS} "
+                              f"generator steps up to step {global_step} (it wins every batch; G learns nothing); "
+                              f"{kept}. Lower lr_d, or use another loss")
     if bar is not None:
         bar.update(len(pending))
         bar.set_postfix(d=f"{losses[-1, 0]:.3f}", g=f"{losses[-1, 1]:.3f}", refresh=False)

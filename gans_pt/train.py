@@ -127,9 +127,13 @@ class Trainer:
             self.graph.replay()
             loss = self.graph_loss.clone()  # the next replay overwrites graph_loss
         if self.G_ema is not None:
-            self.G_ema.update_parameters(self.G)
-            self.ema_stale = True
+            self.update_ema()
         return loss
+
+    def update_ema(self):
+        """ema <- d * ema + (1 - d) * G; the first update copies G (``AveragedModel``)."""
+        self.G_ema.update_parameters(self.G)
+        self.ema_stale = True
 
     def _step(self):
         self.G.train(), self.D.train()

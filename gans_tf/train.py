@@ -124,6 +124,7 @@ class Trainer:
             # EMA of G's weights (Yazici et al. 2019): the first update copies G, then ema <- d * ema + (1 - d) * G
             # (as torch's AveragedModel). Its batch-norm statistics are recomputed before sampling ("standing").
             self.G_ema = build_generator(cfg) if cfg.ema_decay else None
+            self.ema_updates = tf.Variable(0, dtype=tf.int64, trainable=False)  # as AveragedModel's n_averaged
         self.ema_stale = True
         self.data = images_to_tensor(images, self.tf_device)  # (N, 28, 28, 1), the whole training set
         self.n_images = len(images)
@@ -143,10 +144,15 @@ class Trainer:
         z_g = self.rng.normal((cfg.g_batch, cfg.z_dim))
         losses = train_step(self.G, self.D, self.opt_g, self.opt_d, reals, z_d, z_g, alpha, cfg)
         if self.G_ema is not None:
-            d = tf.where(self.opt_g.iterations > 1, cfg.ema_decay, 0.0)  # G's first update: copy
-            for e, v in zip(self.G_ema.trainable_variables, self.G.trainable_variables):
-                e.assign(d * e + (1.0 - d) * v)
+            self.update_ema()
         return losses
+
+    def update_ema(self):
+        """ema <- d * ema + (1 - d) * G; the first update copies G (as torch's ``AveragedModel``)."""
+        d = tf.where(self.ema_updates == 0, 0.0, self.cfg.ema_decay)
+        for e, v in zip(self.G_ema.trainable_variables, self.G.trainable_variables):
+            e.assign(d * e + (1.0 - d) * v)
+        self.ema_updates.assign_add(1)
 
     def train_step(self, i):
         self.ema_stale = True
@@ -176,7 +182,7 @@ class Trainer:
         return all(bool(tf.reduce_all(tf.math.is_finite(v))) for v in [*self.G.weights, *self.D.weights])
 
     def _variables(self):
-        ema = {} if self.G_ema is None else dict(G_ema=self.G_ema.weights)
+        ema = {} if self.G_ema is None else dict(G_ema=self.G_ema.weights, ema_updates=[self.ema_updates])
         return dict(G=self.G.weights, D=self.D.weights, opt_g=self.opt_g.variables, opt_d=self.opt_d.variables, **ema)
 
     def save(self, folder):

@@ -357,14 +357,17 @@ def test_discriminator_loss_and_gradients(dcgan_pair, loss, real_label):
     z_pt, z_tf = inputs("z", rng)
     x_pt, x_tf = inputs("image", rng)
     d_pt.zero_grad()
-    value_pt = getattr(gans_pt, loss)(d_pt(x_pt), d_pt(g_pt(z_pt).detach()), real_label)
+    real_logits, fake_logits = d_pt(x_pt), d_pt(g_pt(z_pt).detach())
+    value_pt = getattr(gans_pt, loss)(real_logits, fake_logits, real_label)
     value_pt.backward()
     fake_tf = g_tf(z_tf, training=True)
     with tf.GradientTape() as tape:
         value_tf = getattr(gans_tf, loss)(d_tf(x_tf, training=True), d_tf(fake_tf, training=True), real_label)
     grads = tf_grads_as_pt(tape.gradient(value_tf, d_tf.trainable_variables), d_tf, **d_params)
     case = f"{loss}(real_label={real_label})"
-    check("loss value", case, rel(value_tf.numpy(), value_pt.item()), TOL_FORWARD)
+    # the Wasserstein loss is a difference of two means that nearly cancel: relative to the terms, not the result
+    scale = max(abs(value_pt.item()), float(real_logits.abs().mean() + fake_logits.abs().mean()))
+    check("loss value", case, abs(float(value_tf.numpy()) - value_pt.item()) / scale, TOL_FORWARD)
     check_dicts("loss grad wrt D weights", case, grads, pt_grads(d_pt), TOL_GRAD)
 
 

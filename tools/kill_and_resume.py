@@ -1,9 +1,12 @@
-"""Kill -9 a training process mid-epoch, resume it, and compare with an uninterrupted run of the same seed.
+"""Fault injection: kill -9 a training process at random moments, resume it each time, and compare the end with an
+uninterrupted run of the same seed.
 
-    python tools/kill_and_resume.py --framework pytorch [--variant vanilla] [--subset 10000] [--epochs 4]
+    python tools/kill_and_resume.py --framework pytorch [--variant vanilla] [--subset 3200] [--epochs 3] [--kills 20]
 
-Prints the step the resumed run continued from, how many steps were lost (taken but not checkpointed), and
-whether the final losses and weights equal those of the uninterrupted run.
+The moments are drawn uniformly over the uninterrupted run's wall time (process start, training, per-epoch grids,
+curve evaluations and checkpoint writes included), from ``--seed``. After the kills, the run is resumed to the end;
+the losses of every step, the final checkpoint's weights and the per-epoch sample snapshots must equal the
+uninterrupted run's bit for bit. Prints one line per kill and the verdict; exit status 0 if equal.
 """
 import argparse
 import json
@@ -23,47 +26,69 @@ def cli(framework, run_dir, args, *extra):
             "--run-dir", str(run_dir), *extra]
 
 
-def final(run_dir):
-    with np.load(Path(run_dir) / "checkpoint" / "history.npz") as f:
+def outcome(run_dir):
+    """(losses of every step, the final weights file's bytes, the per-epoch snapshots)."""
+    run_dir = Path(run_dir)
+    with np.load(run_dir / "checkpoint" / "history.npz") as f:
         hist = {k: f[k] for k in f.files}
-    weights = sorted((Path(run_dir) / "checkpoint").glob("model.*"))[0].read_bytes()
-    return hist, weights
+    weights = sorted((run_dir / "checkpoint").glob("model.*"))[0].read_bytes()
+    with np.load(run_dir / "samples.npz") as f:
+        snapshots = f["snapshots"]
+    return hist, weights, snapshots
+
+
+def progress(run_dir):
+    try:
+        s = json.loads((Path(run_dir) / "checkpoint" / "state.json").read_text())
+        return f"epoch {s['epoch']}, step {s['step_in_epoch']}"
+    except (OSError, ValueError):
+        return "no checkpoint yet"
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--framework", choices=["pytorch", "tensorflow"], required=True)
     p.add_argument("--variant", default="vanilla")
-    p.add_argument("--subset", type=int, default=10000)
-    p.add_argument("--epochs", type=int, default=4)
-    p.add_argument("--kill-in-epoch", type=int, default=3, help="kill while this epoch (1-based) is running")
+    p.add_argument("--subset", type=int, default=3200)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--kills", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kill-resume-"))
+    t0 = time.perf_counter()
     subprocess.run(cli(args.framework, tmp / "straight", args), check=True, capture_output=True)
-
+    straight_seconds = time.perf_counter() - t0
     run = tmp / "killed"
-    proc = subprocess.Popen(cli(args.framework, run, args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state_file = run / "checkpoint" / "state.json"
-    while not (state_file.exists() and json.loads(state_file.read_text())["epoch"] >= args.kill_in_epoch - 1):
-        time.sleep(0.05)
-    t_saved = time.time()
-    straight_epoch_s = json.loads((tmp / "straight" / "record.json").read_text())["epoch_seconds"]
-    time.sleep(0.5 * np.mean(straight_epoch_s))  # halfway through the next epoch
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    state = json.loads(state_file.read_text())
-    steps_per_epoch = len(final(tmp / "straight")[0]["step"]) // args.epochs
-    lost = round((time.time() - t_saved) / np.mean(straight_epoch_s) * steps_per_epoch)
-    print(f"killed (SIGKILL) {time.time() - t_saved:.1f} s after the epoch-{state['epoch']} checkpoint; "
-          f"resuming from global step {state['global_step']} (epoch {state['epoch'] + 1}, step "
-          f"{state['step_in_epoch']}); about {lost} of {steps_per_epoch} steps of that epoch were lost")
-    subprocess.run(cli(args.framework, run, args, "--resume", str(run)), check=True, capture_output=True)
-    (h1, w1), (h2, w2) = final(tmp / "straight"), final(run)
-    same_losses = all(np.array_equal(h1[k], h2[k]) for k in h1)
-    print(f"{args.framework} {args.variant}: losses of all {len(h1['step'])} steps "
-          f"{'bitwise equal' if same_losses else 'DIFFERENT'}; final checkpoint weights "
-          f"{'bitwise equal' if w1 == w2 else 'DIFFERENT'} (uninterrupted vs killed + resumed)")
-    return 0 if same_losses and w1 == w2 else 1
+    rng = np.random.default_rng(args.seed)
+    for k in range(args.kills):
+        delay = rng.uniform(0, straight_seconds)
+        # resume once any checkpoint exists (a swap the kill interrupted included), else start afresh
+        started = any((run / name / "state.json").exists() for name in ("checkpoint", "checkpoint.new", "checkpoint.old"))
+        resume = ["--resume", str(run)] if started else []
+        proc = subprocess.Popen(cli(args.framework, run, args, *resume), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            proc.wait(timeout=delay)
+            status = f"finished before the kill (exit {proc.returncode})"
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            status = "killed"
+        if proc.returncode not in (0, -signal.SIGKILL):
+            print(f"kill {k + 1}: the run failed (exit {proc.returncode}): {proc.stderr.read().strip()[-300:]}")
+            return 1
+        print(f"kill {k + 1:2d} at {delay:5.1f} s: {status}; checkpoint at {progress(run)}", flush=True)
+    final = subprocess.run(cli(args.framework, run, args, "--resume", str(run)), capture_output=True, text=True)
+    if final.returncode:
+        print(f"final resume failed: {final.stderr.strip()[-300:]}")
+        return 1
+    (h1, w1, s1), (h2, w2, s2) = outcome(tmp / "straight"), outcome(run)
+    same = dict(losses=all(np.array_equal(h1[k], h2[k]) for k in h1), weights=w1 == w2,
+                snapshots=s1.shape == s2.shape and np.array_equal(s1, s2))
+    print(f"{args.framework} {args.variant}, {args.kills} kills: " +
+          ", ".join(f"{k} {'bitwise equal' if v else 'DIFFERENT'}" for k, v in same.items()) +
+          f" (uninterrupted vs killed + resumed; {len(h1['step'])} steps, {len(s1)} snapshots)")
+    return 0 if all(same.values()) else 1
 
 
 if __name__ == "__main__":

@@ -228,7 +228,8 @@ def test_evaluate_real_and_broken_samples(test_images):
     images, labels = test_images
     real = E.evaluate(images[:1000], n_ref=2000)  # the reference itself: near-perfect scores
     assert set(real) == {"fid", "kid", "precision", "recall", "digits_covered", "kl_to_uniform", "histogram",
-                         "n_samples", "n_ref"}
+                         "n_samples", "n_ref", "reference"}
+    assert real["reference"] == "test"
     json.dumps(real)  # plain Python numbers only
     assert real["digits_covered"] == 10 and real["n_samples"] == 1000 and real["n_ref"] == 2000
     assert real["precision"] > 0.95 and real["recall"] > 0.4
@@ -263,3 +264,15 @@ def test_evaluate_imports_neither_framework():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "FRAMEWORKS []" in out.stdout, out.stdout
+
+
+def test_training_reference_is_the_last_10k_training_images(test_images):
+    """Selection scores against training images (the last 10k, which the floor does not use), reports on the test
+    set: the same samples score differently against the two, and each against itself is near zero."""
+    from gans_common.mnist import load_mnist
+    train = load_mnist("train")[0]
+    on_train = E.evaluate(train[50000:52000], n_ref=2000, reference="train")  # its first 2000 images
+    on_test = E.evaluate(train[50000:52000], n_ref=2000, reference="test")
+    assert on_train["reference"] == "train" and on_train["fid"] < 1e-3 and on_test["fid"] > 1
+    with pytest.raises(ValueError, match="unknown reference 'val': choose one of test, train"):
+        E.evaluate(train[:10], reference="val")
