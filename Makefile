@@ -3,13 +3,14 @@
 #                length), images/, results/, README table
 #   make test    pytest + nbval smoke runs of every notebook (what CI runs)
 # Also: make stability (the factor sweep), make bench (speed), make budget (each model for twice its preset's
-# epochs: where the quality curves flatten), make notebooks (rewrite them from the template).
+# epochs: where the quality curves flatten), make search (the quality search), make notebooks (their cells from
+# notebooks/src/).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SEEDS ?= 3
 
-.PHONY: study test notebooks stability bench budget
+.PHONY: study test notebooks stability bench budget search
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +25,12 @@ test: $(VENV)/.installed
 	$(PY) -m gans_common.mnist
 	$(PY) -m pytest
 
-notebooks: $(VENV)/.installed  ## rewrite the notebooks from their template (unexecuted)
+notebooks: $(VENV)/.installed  ## rewrite the notebooks' cells from their sources in notebooks/src/
 	$(PY) tools/make_notebooks.py
 
 stability: $(VENV)/.installed  ## the stability sweep (about 20 min on 2 CPU cores) and its notebook
-	$(PY) -m gans_common.sweep
-	$(PY) tools/make_stability_notebook.py --execute
+	$(PY) -m gans_study.sweep
+	$(PY) tools/make_notebooks.py --execute notebooks/stability.ipynb
 
 bench: $(VENV)/.installed  ## speed benchmarks (run on an idle machine)
 	$(PY) benchmarks/run.py
@@ -37,3 +38,7 @@ bench: $(VENV)/.installed  ## speed benchmarks (run on an idle machine)
 budget: $(VENV)/.installed  ## PyTorch, seed 0, each model for twice its preset's epochs (about 50 min on 2 CPU cores)
 	$(PY) tools/run_study.py --headless --seeds 1 --frameworks pytorch --epochs-scale 2 --results-dir results/budget
 	$(PY) tools/results_table.py
+
+search: $(VENV)/.installed  ## the quality search: every candidate of every variant, PyTorch, seed 0 (hours on 2 CPU cores)
+	$(PY) -m gans_study.search --stage screen
+	$(PY) -m gans_study.search --report

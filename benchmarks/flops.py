@@ -24,35 +24,20 @@ PyTorch's own ``FlopCounterMode`` on the ``gans_pt`` nets.
 """
 from __future__ import annotations
 
+from gans_common import architectures
 from gans_common.config import PRESETS, GANConfig, make_config
 
 
-def dense(n_in: int, n_out: int) -> int:
-    return 2 * n_in * n_out
-
-
-def conv(c_in: int, c_out: int, k: int, h_out: int, w_out: int) -> int:
-    return 2 * c_in * c_out * k * k * h_out * w_out
-
-
-def conv_transpose(c_in: int, c_out: int, k: int, h_in: int, w_in: int) -> int:
-    return 2 * c_in * c_out * k * k * h_in * w_in
-
-
 def generator_layers(cfg: GANConfig) -> list[int]:
-    """Forward FLOPs per sample of each matmul-type layer of the generator, input to output."""
-    w = cfg.width
-    if cfg.arch == "mlp":
-        return [dense(cfg.z_dim, 8 * w), dense(8 * w, 16 * w), dense(16 * w, 784)]
-    return [dense(cfg.z_dim, 2 * w * 7 * 7), conv_transpose(2 * w, w, 4, 7, 7), conv_transpose(w, 1, 4, 14, 14)]
+    """Forward FLOPs per sample of each matmul-type layer of the generator, input to output (from its layer table)."""
+    net = "MLPGenerator" if cfg.arch == "mlp" else "DCGANGenerator"
+    return architectures.forward_flops(architectures.layers(net, cfg.z_dim, cfg.width, cfg.d_norm))
 
 
 def discriminator_layers(cfg: GANConfig) -> list[int]:
     """Forward FLOPs per sample of each matmul-type layer of the discriminator, input to output."""
-    w = cfg.width
-    if cfg.arch == "mlp":
-        return [dense(784, 16 * w), dense(16 * w, 8 * w), dense(8 * w, 1)]
-    return [conv(1, w, 4, 14, 14), conv(w, 2 * w, 4, 7, 7), dense(2 * w * 7 * 7, 1)]
+    net = "MLPDiscriminator" if cfg.arch == "mlp" else "DCGANDiscriminator"
+    return architectures.forward_flops(architectures.layers(net, cfg.z_dim, cfg.width, cfg.d_norm))
 
 
 def step_flops(cfg: GANConfig) -> dict[str, int]:
@@ -76,7 +61,8 @@ def _check_against_torch() -> None:
     for variant in PRESETS:
         cfg = make_config(variant)
         G, D = gans_pt.build_models(cfg)
-        G.eval(), D.eval()
+        G.eval()
+        D.eval()
         for net, x, want in ((G, torch.zeros(1, cfg.z_dim), sum(generator_layers(cfg))),
                              (D, torch.zeros(1, 1, 28, 28), sum(discriminator_layers(cfg)))):
             with FlopCounterMode(display=False) as counter, torch.no_grad():

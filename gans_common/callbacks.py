@@ -12,6 +12,7 @@ checkpoint under its ``name``). Time spent in callbacks is not training time.
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from . import images
 from .config import GANConfig
+from .runs import RunDirError
 
 
 @dataclass
@@ -77,8 +79,13 @@ class SampleGrid(Callback):
         self.z = fixed_noise(run.cfg, self.n)
         self.snapshots = []
         if run.resumed and run.epoch:
-            with np.load(run.run_dir / "samples.npz") as f:  # errors are named by the loop
-                self.snapshots = list(f["snapshots"][:run.epoch])
+            path = run.run_dir / "samples.npz"
+            try:
+                with np.load(path) as f:
+                    self.snapshots = list(f["snapshots"][:run.epoch])
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+                raise RunDirError(f"{path} is missing or corrupt ({type(err).__name__}): start a new run "
+                                  f"folder") from None
         for png in (run.run_dir / "samples").glob("epoch_*.png"):
             if int(png.stem.split("_")[1]) > run.epoch:
                 png.unlink()

@@ -48,18 +48,19 @@ class GANConfig:
 
 
 PRESETS: dict[str, dict] = {
+    # Why each value is what it is; the measurements behind them are in results/ (records) and README (tables).
     # Goodfellow et al. 2014, MLP pair; the non-saturating G loss the paper recommends in practice.
+    # epochs: where its budget curve stops improving (make budget, results/budget/).
     "vanilla": dict(loss="nonsaturating", arch="mlp", epochs=30),
     # Mao et al. 2017 least-squares loss on the same MLP pair (the seed's "LSGAN loss + Vanilla architecture").
-    # D learns 4x slower than G: with equal rates (2e-4 or 1e-4) the MLP D drove its loss to ~1e-4 and G collapsed
-    # to one digit within 6 epochs (PyTorch, seed 0); with lr_d = 5e-5 all ten digits stayed (README, closing note).
-    # 45 epochs: trained for 60 (make budget, results/budget/), FID fell 77 -> 67 from epoch 30 to 45, then stayed.
+    # D learns 4x slower than G: with equal rates the MLP D won outright and G collapsed to one digit (README).
+    # epochs: where its budget curve flattens (make budget, results/budget/).
     "lsgan": dict(loss="lsgan", arch="mlp", lr_d=5e-5, epochs=45),
     # Radford et al. 2016: conv pair with batch norm, Adam(2e-4, beta1=0.5).
-    # 5 epochs: trained for 10 (make budget), FID fell ~20 per epoch up to epoch 4, then ~3 (105 at 5, 90 at 10).
+    # epochs: past here the budget curve gains less per epoch than the seed spread (make budget, results/budget/).
     "dcgan": dict(loss="nonsaturating", arch="dcgan", d_norm="batch", epochs=5),
     # Gulrajani et al. 2017, Algorithm 1: n_critic=5, lambda=10, Adam(1e-4, 0, 0.9), critic without batch norm.
-    # 22 epochs: trained for 30 (make budget), FID fell 120 -> 92 from epoch 15 to 22, then only to 86 at 30.
+    # epochs: where its budget curve flattens (make budget, results/budget/).
     "wgan_gp": dict(loss="wasserstein", arch="dcgan", d_norm="none", k_steps=5, lr_g=1e-4, lr_d=1e-4,
                     beta1=0.0, beta2=0.9, epochs=22),
 }

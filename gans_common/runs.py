@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from .config import GANConfig, make_config
-from .notebook import repo_root
 
 try:
     import fcntl
@@ -40,6 +39,15 @@ RESUMABLE = ("epochs",)  # config fields a resume may change (more epochs); any 
 
 class RunDirError(RuntimeError):
     """A run folder that cannot be written or resumed."""
+
+
+def repo_root() -> Path:
+    """The checkout this code runs from (where pyproject.toml is), found from the package or the working folder."""
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "pyproject.toml").exists() and (folder / "gans_common").is_dir():
+                return folder
+    raise FileNotFoundError("cannot find the repository root (a folder with pyproject.toml and gans_common/)")
 
 
 def default_run_dir(framework: str, variant: str) -> Path:
@@ -244,40 +252,3 @@ def write_losses_csv(run_dir: Path, history: dict[str, list]) -> None:
     tmp = Path(run_dir) / ".losses.csv.tmp"
     tmp.write_text(text)
     os.replace(tmp, Path(run_dir) / "losses.csv")
-
-
-def result_name(framework: str, variant: str, seed: int = 0) -> str:
-    return f"{framework}_{variant}_seed{seed}"
-
-
-def publish(run_dir: str | Path, results_dir: str | Path, **extra) -> Path:
-    """Copy a finished run's record (losses thinned to <= 500 points, plus ``extra`` fields such as metrics) and
-    its samples (the final 100, and the first 10 after each epoch) into ``results_dir``."""
-    run_dir, results_dir = Path(run_dir), Path(results_dir)
-    record = json.loads((run_dir / "record.json").read_text()) | extra
-    hist = load_history(run_dir)
-    stride = max(1, len(hist["step"]) // 500)
-    record["losses"] = {k: [round(float(x), 5) for x in np.asarray(v)[::stride]] for k, v in hist.items()}
-    results_dir.mkdir(parents=True, exist_ok=True)
-    name = result_name(record["framework"], record["config"]["variant"], record["config"]["seed"])
-    write_json(results_dir / f"{name}.json", record)
-    with np.load(run_dir / "samples.npz") as f:
-        np.savez_compressed(results_dir / f"{name}.npz", samples=f["samples"], snapshots=f["snapshots"][:, :10])
-    return results_dir / f"{name}.json"
-
-
-def result_seeds(results_dir: str | Path, framework: str, variant: str) -> list[int]:
-    """The seeds of ``framework``/``variant`` published in ``results_dir``, ascending."""
-    prefix = result_name(framework, variant, 0)[:-1]
-    return sorted(int(p.stem[len(prefix):]) for p in Path(results_dir).glob(f"{prefix}*.json")
-                  if p.stem[len(prefix):].isdigit())
-
-
-def load_result(results_dir: str | Path, framework: str, variant: str, seed: int = 0):
-    """``(record, samples npz dict)`` of a published run, or ``None`` if it does not exist yet."""
-    base = Path(results_dir) / result_name(framework, variant, seed)
-    if not (base.with_suffix(".json").exists() and base.with_suffix(".npz").exists()):
-        return None
-    with np.load(base.with_suffix(".npz")) as f:
-        samples = {k: f[k] for k in f.files}
-    return json.loads(base.with_suffix(".json").read_text()), samples

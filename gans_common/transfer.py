@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import architectures
+
 __all__ = ["ARCHS", "layout", "pt_to_tf", "tf_to_pt"]
 
-ARCHS = ("MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator")
+ARCHS = architectures.NETS
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def _params(cfg, z_dim, width, norm):
 
 
 def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None) -> list[Entry]:
-    """The tensors of ``arch`` (a class name, class or instance of either twin) in the order of Keras' ``.weights``.
+    """The tensors of ``arch`` (a class name, class or instance of either twin) in the order of Keras' ``.weights``,
+    derived from its layer table (``gans_common.architectures``): PyTorch keys ``net.<i>.*``.
 
     ``cfg`` is anything with ``z_dim``, ``width``, ``d_norm`` (a GANConfig); keywords override it.
     """
@@ -71,41 +74,35 @@ def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None) -> list[Entry]:
     z_dim, w, norm = _params(cfg, z_dim, width, norm)
     if norm not in ("batch", "none"):
         raise ValueError(f"unknown norm {norm!r}: choose 'batch' or 'none'")
+    stack = architectures.layers(name, z_dim, w, norm)
+    shapes = architectures.spatial(stack)
     entries: list[Entry] = []
-
-    def dense(prefix, n_in, n_out, bias=True, **chw):
-        entries.append(Entry(f"{prefix}.weight", "dense", (n_out, n_in), "Dense kernel", **chw))
-        if bias:
-            entries.append(Entry(f"{prefix}.bias", "vector", (n_out,), "Dense bias"))
-
-    def conv(prefix, c_in, c_out, bias, transpose=False):
-        kind, cls = ("conv_transpose", "Conv2DTranspose") if transpose else ("conv", "Conv2D")
-        shape = (c_in, c_out, 4, 4) if transpose else (c_out, c_in, 4, 4)
-        entries.append(Entry(f"{prefix}.weight", kind, shape, f"{cls} kernel"))
-        if bias:
-            entries.append(Entry(f"{prefix}.bias", "vector", (c_out,), f"{cls} bias"))
-
-    def batch_norm(prefix, c):
-        for key, role, trainable in (("weight", "gamma", True), ("bias", "beta", True),
-                                     ("running_mean", "moving_mean", False), ("running_var", "moving_variance", False)):
-            entries.append(Entry(f"{prefix}.{key}", "vector", (c,), f"BatchNormalization {role}", trainable))
-
-    if name == "MLPGenerator":
-        dense("net.0", z_dim, 8 * w), dense("net.2", 8 * w, 16 * w), dense("net.4", 16 * w, 784)
-    elif name == "MLPDiscriminator":
-        dense("net.1", 784, 16 * w), dense("net.3", 16 * w, 8 * w), dense("net.5", 8 * w, 1)
-    elif name == "DCGANGenerator":
-        dense("project", z_dim, 2 * w * 49, bias=False, out_chw=(2 * w, 7, 7))
-        batch_norm("net.0", 2 * w)
-        conv("net.2", 2 * w, w, bias=False, transpose=True)
-        batch_norm("net.3", w)
-        conv("net.5", w, 1, bias=True, transpose=True)
-    else:  # DCGANDiscriminator
-        conv("net.0", 1, w, bias=True)
-        conv("net.2", w, 2 * w, bias=norm != "batch")
-        if norm == "batch":
-            batch_norm("net.3", 2 * w)
-        dense("net.6" if norm == "batch" else "net.5", 2 * w * 49, 1, in_chw=(2 * w, 7, 7))
+    for i, layer in enumerate(stack):
+        key = f"net.{i}"
+        if layer.kind == "dense":
+            before = shapes[i - 2] if i >= 2 and stack[i - 1].kind == "flatten" else ()  # the image flattened
+            after = stack[i + 1].shape if i + 1 < len(stack) and stack[i + 1].kind == "unflatten" else ()
+            chw = dict(in_chw=before if len(before) == 3 and before[0] > 1 else (),  # C = 1: the same order
+                       out_chw=after if len(after) == 3 and after[0] > 1 else ())
+            entries.append(Entry(f"{key}.weight", "dense", (layer.c_out, layer.c_in), "Dense kernel", **chw))
+        elif layer.kind in ("conv", "conv_transpose"):
+            transpose = layer.kind == "conv_transpose"
+            shape = (layer.c_in, layer.c_out) if transpose else (layer.c_out, layer.c_in)
+            cls = "Conv2DTranspose" if transpose else "Conv2D"
+            entries.append(Entry(f"{key}.weight", layer.kind, (*shape, architectures.KERNEL, architectures.KERNEL),
+                                 f"{cls} kernel"))
+        elif layer.kind == "batch_norm":
+            for part, role, trainable in (("weight", "gamma", True), ("bias", "beta", True),
+                                          ("running_mean", "moving_mean", False),
+                                          ("running_var", "moving_variance", False)):
+                entries.append(Entry(f"{key}.{part}", "vector", (layer.c_out,), f"BatchNormalization {role}",
+                                     trainable))
+            continue
+        else:
+            continue
+        if layer.bias:
+            role = {"dense": "Dense", "conv": "Conv2D", "conv_transpose": "Conv2DTranspose"}[layer.kind]
+            entries.append(Entry(f"{key}.bias", "vector", (layer.c_out,), f"{role} bias"))
     return entries
 
 

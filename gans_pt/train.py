@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 
-from gans_common import loop, mnist
+from gans_common import loop
 from gans_common.config import GANConfig
 
 from .losses import LOSSES, gradient_penalty
@@ -35,9 +35,10 @@ def make_optimizers(G, D, cfg):
     README.md compares it with PyTorch's default on CPU). On CUDA also capturable: step counts stay on the GPU,
     so the update needs no host sync and a CUDA graph can hold it."""
     device = next(G.parameters()).device.type
-    adam = lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), eps=1e-8,  # noqa: E731
-                                               fused=device in ("cpu", "cuda") or None, capturable=device == "cuda")
-    return adam(G.parameters(), cfg.lr_g), adam(D.parameters(), cfg.lr_d)
+    options = dict(betas=(cfg.beta1, cfg.beta2), eps=1e-8, fused=device in ("cpu", "cuda") or None,
+                   capturable=device == "cuda")
+    return (torch.optim.Adam(G.parameters(), lr=cfg.lr_g, **options),
+            torch.optim.Adam(D.parameters(), lr=cfg.lr_d, **options))
 
 
 def d_logits(D, real, fake, cfg):
@@ -136,7 +137,8 @@ class Trainer:
         self.ema_stale = True
 
     def _step(self):
-        self.G.train(), self.D.train()
+        self.G.train()
+        self.D.train()
         x = self.inputs
         return train_step(self.G, self.D, self.opt_g, self.opt_d, x["reals"], x["z_d"], x["z_g"], x["alpha"], self.cfg)
 
@@ -193,8 +195,8 @@ class Trainer:
 
     def load(self, folder):
         state = torch.load(Path(folder) / "model.pt", map_location=self.torch_device)
-        self.G.load_state_dict(state["G"]), self.D.load_state_dict(state["D"])
-        self.opt_g.load_state_dict(state["opt_g"]), self.opt_d.load_state_dict(state["opt_d"])
+        for name in ("G", "D", "opt_g", "opt_d"):
+            getattr(self, name).load_state_dict(state[name])
         self.rng.set_state(state["rng"].cpu())
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state["G_ema"])
@@ -202,12 +204,9 @@ class Trainer:
         self.graph = None  # the graph holds the replaced optimizer state: capture again
 
 
-def train(cfg: GANConfig, run_dir, resume=False, progress=True, images=None):
+def train(cfg: GANConfig, run_dir, resume=False, progress=True, images=None, callbacks=None):
     """Train ``cfg`` on MNIST (or on ``images``, uint8 (N, 28, 28)); returns (trainer, run record)."""
-    if images is None:
-        images = loop.select_images(*mnist.load_mnist("train"), cfg)
-    trainer = Trainer(cfg, images)
-    return trainer, loop.fit(trainer, cfg, run_dir, resume=resume, progress=progress)
+    return loop.train(Trainer, cfg, run_dir, resume, progress, images, callbacks)
 
 
 def _describe(device):

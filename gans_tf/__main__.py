@@ -1,8 +1,6 @@
-"""python -m gans_tf --variant vanilla --k-steps 5 --epochs 50"""
+"""python -m gans_tf --variant vanilla --k-steps 5 --epochs 50 (the study's command line: gans_study.cli)"""
 import sys
 
-from gans_common.cli import main
+from gans_study.cli import main
 
-from .train import train
-
-sys.exit(main("python -m gans_tf", "tensorflow", train))
+sys.exit(main("tensorflow"))

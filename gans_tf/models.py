@@ -1,4 +1,5 @@
-"""Generators and discriminators for 28x28x1 MNIST (TensorFlow / Keras 3 twin of ``gans_pt.models``).
+"""Generators and discriminators for 28x28x1 MNIST (TensorFlow / Keras 3 twin of ``gans_pt.models``), built from the
+layer tables of ``gans_common.architectures``.
 
 Images are NHWC (N, 28, 28, 1) in [-1, 1]; discriminators return logits of shape (N,).
 Initialisation (both frameworks): weights ~ N(0, 0.02) as in DCGAN (Radford et al. 2016), biases 0,
@@ -8,6 +9,8 @@ even sizes pads 1 on each side, as PyTorch's padding=1.
 """
 import keras
 from keras import layers
+
+from gans_common import architectures as arch
 
 __all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator", "build_generator",
            "build_models", "count_params"]
@@ -23,12 +26,36 @@ def _init():
     return dict(kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02), bias_initializer="zeros")
 
 
+def _layer(layer: arch.Layer):
+    """The Keras layer of one layer of the table (NHWC)."""
+    k = layer.kind
+    if k == "dense":
+        return layers.Dense(layer.c_out, use_bias=layer.bias, **_init())
+    if k in ("conv", "conv_transpose"):
+        cls = layers.Conv2D if k == "conv" else layers.Conv2DTranspose
+        return cls(layer.c_out, arch.KERNEL, 2, "same", use_bias=layer.bias, **_init())
+    if k == "batch_norm":
+        return layers.BatchNormalization(**BN)
+    if k == "unflatten":
+        c, h, w = layer.shape
+        return layers.Reshape((h, w, c))
+    if k == "leaky_relu":
+        return layers.LeakyReLU(SLOPE)
+    if k == "relu":
+        return layers.ReLU()
+    return layers.Flatten() if k == "flatten" else layers.Activation(k)  # tanh
+
+
 class _Net(keras.Model):
-    """A keras.Sequential built at construction, so weights exist before the first call (like a torch module)."""
+    """A table's layers as a keras.Sequential built at construction, so weights exist before the first call (like a
+    torch module)."""
+
+    logits = False  # discriminators: (N, 1) -> (N,)
 
     def __init__(self, input_shape, stack, name):
         super().__init__(name=name)
-        self.net = keras.Sequential([keras.Input(input_shape), *stack])
+        self.net = keras.Sequential([keras.Input(input_shape), *map(_layer, stack),
+                                     *([layers.Reshape(())] if self.logits else [])])
         self.built = True
 
     def call(self, x, training=False):
@@ -36,59 +63,46 @@ class _Net(keras.Model):
 
 
 class MLPGenerator(_Net):
-    """Goodfellow et al. 2014 style MLP: z -> 8w -> 16w -> 784 (w=32: 256, 512), LeakyReLU hidden, tanh output."""
+    """Goodfellow et al. 2014 style MLP: z (N, z_dim) -> (N, 28, 28, 1); ``architectures.mlp_generator``."""
 
     def __init__(self, z_dim=100, width=32):
-        super().__init__((z_dim,), [layers.Dense(8 * width, **_init()), layers.LeakyReLU(SLOPE),
-                                    layers.Dense(16 * width, **_init()), layers.LeakyReLU(SLOPE),
-                                    layers.Dense(784, activation="tanh", **_init()), layers.Reshape((28, 28, 1))],
-                         "mlp_generator")
+        super().__init__((z_dim,), arch.mlp_generator(z_dim, width), "mlp_generator")
 
 
 class MLPDiscriminator(_Net):
-    """MLP discriminator: 784 -> 16w -> 8w -> 1 logit (w=32: 512, 256), LeakyReLU hidden."""
+    """MLP discriminator: (N, 28, 28, 1) -> (N,) logits; ``architectures.mlp_discriminator``."""
+
+    logits = True
 
     def __init__(self, width=32):
-        super().__init__((28, 28, 1), [layers.Flatten(), layers.Dense(16 * width, **_init()), layers.LeakyReLU(SLOPE),
-                                       layers.Dense(8 * width, **_init()), layers.LeakyReLU(SLOPE),
-                                       layers.Dense(1, **_init()), layers.Reshape(())], "mlp_discriminator")
+        super().__init__((28, 28, 1), arch.mlp_discriminator(width), "mlp_discriminator")
 
 
 class DCGANGenerator(_Net):
-    """Radford et al. 2016 for 28x28: dense projection to 7x7x(2w), then two stride-2 transposed convolutions
-    (4x4) with batch norm + ReLU between, tanh output."""
+    """Radford et al. 2016 for 28x28: z -> 7x7x(2w) -> 14x14xw -> 28x28x1; ``architectures.dcgan_generator``."""
 
     def __init__(self, z_dim=100, width=32):
-        super().__init__((z_dim,), [
-            layers.Dense(2 * width * 7 * 7, use_bias=False, **_init()),  # bias is cancelled by batch norm
-            layers.Reshape((7, 7, 2 * width)), layers.BatchNormalization(**BN), layers.ReLU(),
-            layers.Conv2DTranspose(width, 4, 2, "same", use_bias=False, **_init()),  # (N, 14, 14, w)
-            layers.BatchNormalization(**BN), layers.ReLU(),
-            layers.Conv2DTranspose(1, 4, 2, "same", activation="tanh", **_init())], "dcgan_generator")  # (N, 28, 28, 1)
+        super().__init__((z_dim,), arch.dcgan_generator(z_dim, width), "dcgan_generator")
 
 
 class DCGANDiscriminator(_Net):
-    """Radford et al. 2016: stride-2 4x4 convolutions, LeakyReLU, batch norm on all but the first layer, no
-    pooling, one dense logit. ``norm='none'`` gives the WGAN-GP critic (Gulrajani et al. 2017, sec. 4: no batch
-    norm, since the penalty is per sample)."""
+    """Radford et al. 2016 discriminator, or with ``norm='none'`` the WGAN-GP critic (Gulrajani et al. 2017);
+    ``architectures.dcgan_discriminator``."""
+
+    logits = True
 
     def __init__(self, width=32, norm="batch"):
-        stack = [layers.Conv2D(width, 4, 2, "same", **_init()), layers.LeakyReLU(SLOPE),           # (N, 14, 14, w)
-                 layers.Conv2D(2 * width, 4, 2, "same", use_bias=norm != "batch", **_init())]     # (N, 7, 7, 2w)
-        stack += [layers.BatchNormalization(**BN)] if norm == "batch" else []
-        stack += [layers.LeakyReLU(SLOPE), layers.Flatten(), layers.Dense(1, **_init()), layers.Reshape(())]
-        super().__init__((28, 28, 1), stack, "dcgan_discriminator")
+        super().__init__((28, 28, 1), arch.dcgan_discriminator(width, norm), "dcgan_discriminator")
 
 
 def build_generator(cfg):
     """The generator of a GANConfig."""
-    return (MLPGenerator if cfg.arch == "mlp" else DCGANGenerator)(cfg.z_dim, cfg.width)
+    return arch.build_generator(globals(), cfg)
 
 
 def build_models(cfg):
     """(generator, discriminator) for a GANConfig."""
-    G = build_generator(cfg)  # first: the weight initialisation draws from the seeded RNG in this order
-    return G, MLPDiscriminator(cfg.width) if cfg.arch == "mlp" else DCGANDiscriminator(cfg.width, cfg.d_norm)
+    return arch.build_models(globals(), cfg)
 
 
 def count_params(model):

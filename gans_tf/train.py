@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gans_common import loop, mnist
+from gans_common import loop
 from gans_common.config import GANConfig
 
 from .losses import LOSSES, gradient_penalty
@@ -79,7 +79,10 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
     Wasserstein loss). Returns the (D loss of the last D step, G loss) as one (2,) tensor.
     """
     d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
-    critic = lambda x: D(x, training=True)  # noqa: E731
+
+    def critic(x):
+        return D(x, training=True)
+
     for j in range(cfg.k_steps):  # unrolled when traced: k is a Python int
         real = reals[j]
         fake = G(z_d[j], training=True)  # outside the tape: D's step does not update G
@@ -96,10 +99,9 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
 
 
 def _use_xla(cfg: GANConfig) -> bool:
-    """Whether the step is compiled by XLA (``jit_compile``): where the benchmark consistently measures it faster,
-    the MLP pair (1.15-1.36x in this CPU's runs). WGAN-GP's double backward ran about 0.8x as fast under XLA;
-    DCGAN's step anywhere from 0.71x to 1.18x in different runs on this CPU (benchmarks/README.md), no consistent
-    gain for the compile time, so neither is compiled."""
+    """Whether the step is compiled by XLA (``jit_compile``): where the benchmark measures it faster in every run,
+    the MLP pair. The convolutional steps are not: WGAN-GP's double backward runs slower under XLA, DCGAN's gain
+    changes sign between runs (benchmarks/README.md has the figures)."""
     return cfg.arch == "mlp"
 
 
@@ -198,12 +200,9 @@ class Trainer:
         self.ema_stale = True
 
 
-def train(cfg: GANConfig, run_dir, resume=False, progress=True, images=None):
+def train(cfg: GANConfig, run_dir, resume=False, progress=True, images=None, callbacks=None):
     """Train ``cfg`` on MNIST (or on ``images``, uint8 (N, 28, 28)); returns (trainer, run record)."""
-    if images is None:
-        images = loop.select_images(*mnist.load_mnist("train"), cfg)
-    trainer = Trainer(cfg, images)
-    return trainer, loop.fit(trainer, cfg, run_dir, resume=resume, progress=progress)
+    return loop.train(Trainer, cfg, run_dir, resume, progress, images, callbacks)
 
 
 def _describe(device):

@@ -4,12 +4,11 @@ the EMA generator with its batch-norm statistics recomputed, and a resume restor
 import numpy as np
 import pytest
 
-import test_parity  # noqa: F401  (the triton workaround: torch before TensorFlow)
 import gans_pt
 import gans_tf
 import torch
 from frameworks import BOTH
-from gans_common import loop
+from gans_common.callbacks import fixed_noise
 from gans_common.config import make_config
 from gans_common.mnist import load_mnist
 from gans_common.transfer import pt_to_tf
@@ -65,7 +64,7 @@ def test_twins_agree_after_a_weight_transfer(variant, images):
         if v.trainable:
             assert np.allclose(a, b, rtol=1e-6, atol=1e-7), v.path
     pt.ema_stale = tfw.ema_stale = True
-    z = loop.fixed_noise(cfg, 16)
+    z = fixed_noise(cfg, 16)
     a, b = pt.generate(z), tfw.generate(z).transpose(0, 3, 1, 2)
     assert np.abs(a - b).max() < 1e-3
 
@@ -74,7 +73,7 @@ def test_twins_agree_after_a_weight_transfer(variant, images):
 def test_samples_come_from_the_ema_generator_and_resume_restores_it(fw, images, tmp_path):
     cfg = make_config("dcgan", **CFG | {"epochs": 2})
     straight, record = fw.pkg.train(cfg, tmp_path / "a", progress=False, images=images)
-    z = loop.fixed_noise(cfg, 8)
+    z = fixed_noise(cfg, 8)
     live = fw.pkg.Trainer(cfg.replace(ema_decay=0.0), images)
     if fw.name == "tensorflow":
         live.G.set_weights(straight.G.get_weights())

@@ -35,3 +35,20 @@ def test_wgan_gp_critic_has_no_batch_norm():
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in critic.modules())
     _, critic_tf = TF.pkg.build_models(make_config("wgan_gp"))
     assert not any("batch_normalization" in v.path for v in critic_tf.weights)
+
+
+@pytest.mark.parametrize("variant, width", [("vanilla", 32), ("vanilla", 64), ("dcgan", 32), ("wgan_gp", 48)])
+def test_flop_counts_from_the_layer_table_equal_torchs_count(variant, width):
+    """benchmarks/flops.py counts from gans_common.architectures; PyTorch's FlopCounterMode counts the built nets."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from gans_common import architectures as arch
+    cfg = make_config(variant, width=width)
+    G, D = PT.pkg.build_models(cfg)
+    nets = ("MLPGenerator", "MLPDiscriminator") if cfg.arch == "mlp" else ("DCGANGenerator", "DCGANDiscriminator")
+    for net, name, x in ((G, nets[0], torch.zeros(1, cfg.z_dim)), (D, nets[1], torch.zeros(1, 1, 28, 28))):
+        net.eval()
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            net(x)
+        assert counter.get_total_flops() == sum(arch.forward_flops(arch.layers(name, cfg.z_dim, width, cfg.d_norm)))

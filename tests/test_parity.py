@@ -25,14 +25,7 @@ import numpy as np
 import pytest
 import torch
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if "triton" not in sys.modules:
-    # Loading libtriton (which torch._dynamo imports, e.g. on the first torch.optim.Adam) after TensorFlow crashes the
-    # process (segfault). Load it first; if TensorFlow is already in, run torch without triton (as a CPU build does).
-    if "tensorflow" in sys.modules:
-        sys.modules["triton"] = None
-    else:
-        import torch._dynamo  # noqa: F401
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # (torch, and triton, load before TensorFlow: conftest.py)
 
 import tensorflow as tf  # noqa: E402
 
@@ -55,7 +48,7 @@ ARCHS = {  # test id: (class name, constructor/transfer keywords, input: z or im
     "DCGANDiscriminator-batch": ("DCGANDiscriminator", {"norm": "batch"}, "image"),
     "DCGANDiscriminator-none": ("DCGANDiscriminator", {"norm": "none"}, "image"),
 }
-BN_SPATIAL = {"DCGANGenerator": {"net.0": 49, "net.3": 196}, "DCGANDiscriminator": {"net.3": 49}}  # H*W per BN
+BN_SPATIAL = {"DCGANGenerator": {"net.2": 49, "net.5": 196}, "DCGANDiscriminator": {"net.3": 49}}  # H*W per BN
 
 SUMMARY = []
 
@@ -232,11 +225,11 @@ def test_transfer_round_trip_and_order(arch):
 
 def test_transfer_errors_name_the_layer_and_shapes():
     state = pt_numpy_state(gans_pt.DCGANGenerator(Z_DIM, WIDTH))
-    with pytest.raises(ValueError, match=r"project\.weight.*\(1568, 100\).*\(3136, 100\)"):
+    with pytest.raises(ValueError, match=r"net\.0\.weight.*\(1568, 100\).*\(3136, 100\)"):
         pt_to_tf(state, "DCGANGenerator", width=16)
     weights = pt_to_tf(state, "DCGANGenerator", width=WIDTH)
     weights[3] = weights[3][:5]
-    with pytest.raises(ValueError, match=r"net\.0\.running_mean.*\(64,\).*\(5,\)"):
+    with pytest.raises(ValueError, match=r"net\.2\.running_mean.*\(64,\).*\(5,\)"):
         tf_to_pt(weights, "DCGANGenerator")
     with pytest.raises(ValueError, match=r"missing \['net\.2\.bias', 'net\.5\.weight', 'net\.5\.bias'\], "
                                          r"unexpected \['net\.3\.bias'"):

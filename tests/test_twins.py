@@ -1,14 +1,10 @@
 """Twins stay twins: gans_pt and gans_tf expose the same public names, each with the same parameter names."""
 import inspect
-import sys
 
 import pytest
 
-if "triton" not in sys.modules and "tensorflow" not in sys.modules:
-    import torch._dynamo  # noqa: F401  (libtriton must load before TensorFlow: see tests/test_parity.py)
-
-import gans_pt  # noqa: E402
-import gans_tf  # noqa: E402
+import gans_pt  # (torch loads before TensorFlow: conftest.py)
+import gans_tf
 
 
 def test_same_all():

@@ -5,8 +5,8 @@
 import re
 from pathlib import Path
 
-from gans_common import compare
-from gans_common.evaluate import real_floor
+from gans_study import compare
+from gans_study.evaluate import real_floor
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from gans_common.config import PRESETS
-from gans_common.notebook import execute, notebook_path
+from gans_common.frameworks import PACKAGES as FRAMEWORKS
+from gans_study.notebook import execute, notebook_path
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAMEWORKS = {"pytorch": "gans_pt", "tensorflow": "gans_tf"}
 
 
 def run_headless(framework: str, variant: str, seed: int, results_dir: Path, epochs_scale: float = 1.0) -> None:

@@ -1,7 +1,7 @@
 """Train the small MNIST classifier whose features are the study's evaluation yardstick.
 
-The weights go to ``gans_common/classifier.npz`` (float32) and a record of how they were made (test accuracy,
-seed, command, versions) to ``gans_common/classifier.json``. ``gans_common.evaluate`` runs the same network in
+The weights go to ``gans_study/classifier.npz`` (float32) and a record of how they were made (test accuracy,
+seed, command, versions) to ``gans_study/classifier.json``. ``gans_study.evaluate`` runs the same network in
 plain numpy, so scoring a model never needs PyTorch or TensorFlow.
 
 Architecture (input: float images in [-1, 1], shape (N, 28, 28), used as one channel):
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=ROOT / "gans_common" / "classifier.npz")
+    parser.add_argument("--out", type=Path, default=ROOT / "gans_study" / "classifier.npz")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)

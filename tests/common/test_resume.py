@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from frameworks import BOTH
-from gans_common import loop, runs
+from gans_common import callbacks, loop, runs
 from gans_common.config import ConfigError, make_config
 from gans_common.loop import DivergenceError, fit
 from gans_common.mnist import load_mnist
@@ -242,17 +242,14 @@ def test_full_disk_mid_run_keeps_the_last_checkpoint(fw, images, tmp_path):
 
 def test_read_only_run_folder_mid_run_is_one_line(images, tmp_path, monkeypatch):
     cfg = make_config("vanilla", **CFG)
-    save_png = loop.plots.save_png
-
     def read_only(image, path):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    monkeypatch.setattr(loop.plots, "save_png", read_only)
+    monkeypatch.setattr(callbacks.images, "save_png", read_only)
     import gans_pt
     with pytest.raises(RunDirError, match=r"cannot write .*epoch_001.png \(Permission denied\); the last complete "
                                           r"checkpoint in .* is kept"):
         gans_pt.train(cfg, tmp_path, progress=False, images=images)
-    del save_png
 
 
 # ------------------------------------------------------------------------------- 7: the smaller ones
@@ -281,7 +278,7 @@ def test_two_corrupt_mnist_files_are_both_named(tmp_path, monkeypatch):
 
 
 def test_evaluator_says_how_many_samples_it_needs():
-    from gans_common.evaluate import as_images, evaluate
+    from gans_study.evaluate import as_images, evaluate
     with pytest.raises(ValueError, match="more than 3 samples"):
         evaluate(np.zeros((3, 28, 28), np.uint8))
     with pytest.raises(ValueError, match="N > 3"):

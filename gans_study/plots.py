@@ -6,36 +6,13 @@ from pathlib import Path
 import imageio.v2 as imageio
 import matplotlib.pyplot as plt
 import numpy as np
-from PIL import Image
 
-
-def to_uint8(x: np.ndarray) -> np.ndarray:
-    """Generator output in [-1, 1] (any shape ending in 28x28, optional channel axis) -> uint8 (N, 28, 28)."""
-    x = np.asarray(x, np.float32).reshape(-1, 28, 28)
-    return np.clip(np.rint((x + 1) * 127.5), 0, 255).astype(np.uint8)
-
-
-def grid(images: np.ndarray, nrow: int = 10, pad: int = 2) -> np.ndarray:
-    """Tile uint8 images (N, 28, 28) into one (rows*30+2, nrow*30+2) image with dark padding."""
-    images = np.asarray(images).reshape(-1, 28, 28)
-    rows = -(-len(images) // nrow)
-    out = np.zeros((rows * (28 + pad) + pad, nrow * (28 + pad) + pad), np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, nrow)
-        out[pad + r * (28 + pad):pad + r * (28 + pad) + 28, pad + c * (28 + pad):pad + c * (28 + pad) + 28] = img
-    return out
+from gans_common.images import grid, save_png, to_uint8  # noqa: F401  (part of this module's API for notebooks)
 
 
 def real_examples(images: np.ndarray, labels: np.ndarray, per_digit: int = 10) -> np.ndarray:
     """``per_digit`` training images of each digit, one digit per row: (10 * per_digit, 28, 28)."""
     return np.concatenate([images[labels == d][:per_digit] for d in range(10)])
-
-
-def save_png(image: np.ndarray, path: str | Path, scale: int = 2) -> Path:
-    """Save a uint8 greyscale image, enlarged ``scale`` times (nearest) so digits stay crisp."""
-    img = Image.fromarray(np.asarray(image, np.uint8))
-    img.resize((img.width * scale, img.height * scale), Image.NEAREST).save(path)
-    return Path(path)
 
 
 def make_gif(frames: list[np.ndarray], path: str | Path, seconds_per_frame: float = 0.4) -> Path:

@@ -10,23 +10,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import GANConfig, make_config
+from gans_common.config import GANConfig, make_config
+from gans_common.frameworks import NAMES as FRAMEWORK_NAMES, other as other_framework  # noqa: F401 (notebook API)
+from gans_common.runs import repo_root
 
 SMOKE_OVERRIDES = dict(train_subset=640, epochs=2)  # 640 = 2 WGAN-GP steps of 5 x 64 images
-FRAMEWORK_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
 
 
 def smoke() -> bool:
+    """The smoke switch (``GANS_SMOKE``), read by the study's entry points and passed down from there."""
     return os.environ.get("GANS_SMOKE", "") not in ("", "0")
-
-
-def repo_root() -> Path:
-    """The checkout this code runs from (where pyproject.toml is), found from the package or the working folder."""
-    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
-        for folder in (start, *start.parents):
-            if (folder / "pyproject.toml").exists() and (folder / "gans_common").is_dir():
-                return folder
-    raise FileNotFoundError("cannot find the repository root (a folder with pyproject.toml and gans_common/)")
 
 
 @dataclass(frozen=True)
@@ -37,10 +30,10 @@ class Paths:
     committed_results: Path  # results/ of the repository (read-only use: the other framework's run)
 
 
-def setup(framework: str, variant: str, **overrides) -> tuple[GANConfig, Paths]:
-    """The config of ``variant`` (smoke-sized under GANS_SMOKE=1) and the artifact folders."""
+def setup(framework: str, variant: str, smoke_run: bool | None = None, **overrides) -> tuple[GANConfig, Paths]:
+    """The config of ``variant`` (smoke-sized for a smoke run; default: GANS_SMOKE=1) and the artifact folders."""
     root = repo_root()
-    if smoke():
+    if smoke() if smoke_run is None else smoke_run:
         overrides = overrides | SMOKE_OVERRIDES
         tmp = Path(tempfile.mkdtemp(prefix="gans-smoke-"))
         paths = Paths(tmp / "run", tmp / "results", tmp / "images", root / "results")
@@ -48,10 +41,6 @@ def setup(framework: str, variant: str, **overrides) -> tuple[GANConfig, Paths]:
         paths = Paths(root / "runs" / framework / variant, root / "results", root / "images", root / "results")
     paths.images_dir.mkdir(parents=True, exist_ok=True)
     return make_config(variant, **overrides), paths
-
-
-def other_framework(framework: str) -> str:
-    return "tensorflow" if framework == "pytorch" else "pytorch"
 
 
 def notebook_path(framework: str, variant: str) -> str:

@@ -1,8 +1,8 @@
 """The quality search: named candidate configs per variant, trained at one budget, scored on 10k samples.
 
-    python -m gans_common.search [--stage screen|final] [--variants ...] [--frameworks pytorch tensorflow]
+    python -m gans_study.search [--stage screen|final] [--variants ...] [--frameworks pytorch tensorflow]
                                  [--seeds 1] [--jobs 1] [--records results/search] [--dry-run]
-    python -m gans_common.search --report      # the table of every recorded trial (results/search/README.md)
+    python -m gans_study.search --report      # the table of every recorded trial (results/search/README.md)
 
 **Budget rule: the same number of real images seen by D** (``epochs`` passes over the 60k training images, the
 same for every variant), so trials compare equal data, not equal luck with the machine's speed; each record also
@@ -29,9 +29,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import PRESETS, make_config
+from gans_common.config import PRESETS, make_config
+from gans_common.frameworks import PACKAGES as FRAMEWORKS
 
-FRAMEWORKS = {"pytorch": "gans_pt", "tensorflow": "gans_tf"}
+from .stats import format_mean_std
+
 SCREEN_EPOCHS = 6
 FINAL_EPOCHS = 20
 N_EVAL = 10000
@@ -108,15 +110,18 @@ def run_trial(spec: dict) -> dict:
     """Train one trial in this process and score 10k samples against both references (``--trial``)."""
     import importlib
 
-    from . import loop, runs
+    from gans_common import loop, runs
+
+    from .callbacks import study_callbacks
     from .evaluate import evaluate
 
     trial = Trial(**spec["trial"])
     cfg = trial.config()
-    pkg = importlib.import_module(FRAMEWORKS[trial.framework])
+    pkg = importlib.import_module(FRAMEWORKS[trial.framework])  # one framework per process
     run_dir = Path(spec["scratch"]) / trial.name
     t0 = time.perf_counter()
-    trainer, fit = pkg.train(cfg, run_dir, resume=(run_dir / "checkpoint").exists(), progress=False)
+    trainer, fit = pkg.train(cfg, run_dir, resume=(run_dir / "checkpoint").exists(), progress=False,
+                             callbacks=study_callbacks())
     samples = loop.sample(trainer, cfg, N_EVAL)
     metrics = {ref: evaluate(samples, reference=ref) for ref in ("train", "test")}
     record = dict(name=trial.name, variant=trial.variant, candidate=trial.candidate, overrides=trial.overrides,
@@ -124,7 +129,7 @@ def run_trial(spec: dict) -> dict:
                   images_seen_by_d=trial.epochs * fit["images"], config=cfg.to_dict(), device=fit["device"],
                   commit=fit["commit"], train_seconds=fit["wall_seconds"], curve=fit["curve"],
                   metrics_train_ref=metrics["train"], metrics_test_ref=metrics["test"],
-                  command=f"python -m gans_common.search --stage {spec['stage']} --variants {trial.variant}",
+                  command=f"python -m gans_study.search --stage {spec['stage']} --variants {trial.variant}",
                   run_seconds=round(time.perf_counter() - t0, 1))
     runs.write_json(Path(spec["records"]) / f"{trial.name}.json", record)
     shutil.copy(run_dir / "samples" / f"epoch_{cfg.epochs:03d}.png", Path(spec["records"]) / f"{trial.name}.png")
@@ -138,7 +143,7 @@ def launch(trial: Trial, stage: str, records: Path, scratch: Path) -> tuple[Tria
     spec.write_text(json.dumps(dict(trial=trial.__dict__, stage=stage, records=str(records), scratch=str(scratch))))
     env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     with open(scratch / f"{trial.name}.log", "w") as log:
-        rc = subprocess.run([sys.executable, "-m", "gans_common.search", "--trial", str(spec)], env=env,
+        rc = subprocess.run([sys.executable, "-m", "gans_study.search", "--trial", str(spec)], env=env,
                             stdout=log, stderr=subprocess.STDOUT).returncode
     return trial, rc
 
@@ -190,9 +195,7 @@ def _mean(rs, ref, key):
 
 
 def _fmt(rs, ref, key, digits=1):
-    import numpy as np
-    v = np.array([r[f"metrics_{ref}_ref"][key] for r in rs], float)
-    return f"{v.mean():.{digits}f}" + (f" ± {v.std(ddof=1):.{digits}f}" if len(v) > 1 else "")
+    return format_mean_std([r[f"metrics_{ref}_ref"][key] for r in rs], f"{{:.{digits}f}}")
 
 
 def main(argv=None) -> int:
@@ -214,7 +217,7 @@ def main(argv=None) -> int:
         return 0
     if args.report:
         text = report(args.records)
-        (args.records / "README.md").write_text("# Search records\n\nWritten by `python -m gans_common.search "
+        (args.records / "README.md").write_text("# Search records\n\nWritten by `python -m gans_study.search "
                                                 "--report` from the JSON records in this folder.\n\n" + text + "\n")
         print(text)
         return 0
@@ -225,7 +228,7 @@ def main(argv=None) -> int:
     if args.candidates:
         unknown = set(args.candidates) - {c for v in args.variants for c in CANDIDATES[v]}
         if unknown:
-            print(f"error: unknown candidate(s) {', '.join(sorted(unknown))}: see gans_common.search.CANDIDATES",
+            print(f"error: unknown candidate(s) {', '.join(sorted(unknown))}: see gans_study.search.CANDIDATES",
                   file=sys.stderr)
             return 2
         chosen = {v: [c for c in CANDIDATES[v] if c in args.candidates] for v in args.variants}

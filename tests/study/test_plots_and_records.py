@@ -4,7 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from gans_common import compare, plots, runs
+from gans_common import runs
+from gans_study import compare, plots
+from gans_study.results import load_result, publish, result_seeds
+from gans_study.stats import format_mean_std
 from gans_common.config import make_config
 
 
@@ -43,16 +46,16 @@ def fake_run(tmp_path, framework="pytorch", variant="dcgan", epochs=5, seed=0, c
 
 
 def test_publish_thins_losses_and_keeps_ten_snapshots(tmp_path):
-    path = runs.publish(fake_run(tmp_path), tmp_path / "results", metrics={"fid": 1.5})
+    path = publish(fake_run(tmp_path), tmp_path / "results", metrics={"fid": 1.5})
     record = json.loads(path.read_text())
     assert record["metrics"] == {"fid": 1.5} and len(record["losses"]["step"]) == 600
-    rec, samples = runs.load_result(tmp_path / "results", "pytorch", "dcgan")
+    rec, samples = load_result(tmp_path / "results", "pytorch", "dcgan")
     assert samples["samples"].shape == (100, 28, 28) and samples["snapshots"].shape == (5, 10, 28, 28)
-    assert runs.load_result(tmp_path / "results", "tensorflow", "dcgan") is None
+    assert load_result(tmp_path / "results", "tensorflow", "dcgan") is None
 
 
 def test_comparison_names_the_notebooks_of_missing_runs(tmp_path):
-    runs.publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS | {"fid": 12.3})
+    publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS | {"fid": 12.3})
     results = compare.load_all(tmp_path / "results")
     message = compare.missing_message(results)
     assert message.startswith("1 of 8 runs found") and "notebooks/tensorflow/dcgan.ipynb" in message
@@ -66,16 +69,16 @@ METRICS = {"fid": 12.3, "kid": 0.5, "precision": 0.7, "recall": 0.6, "digits_cov
 
 def test_table_gives_mean_and_sample_std_over_seeds(tmp_path):
     for seed, fid in ((0, 10.0), (1, 12.0), (2, 14.0)):
-        runs.publish(fake_run(tmp_path, seed=seed), tmp_path / "results", metrics=METRICS | {"fid": fid})
-    assert runs.result_seeds(tmp_path / "results", "pytorch", "dcgan") == [0, 1, 2]
-    assert compare.mean_std([10.0, 12.0, 14.0], "{:.1f}") == "12.0 ± 2.0"
+        publish(fake_run(tmp_path, seed=seed), tmp_path / "results", metrics=METRICS | {"fid": fid})
+    assert result_seeds(tmp_path / "results", "pytorch", "dcgan") == [0, 1, 2]
+    assert format_mean_std([10.0, 12.0, 14.0], "{:.1f}") == "12.0 ± 2.0"
     table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
     assert "| dcgan | PyTorch | cpu | 3 | 12.0 ± 2.0 | 0.5 ± 0.0 |" in table
 
 
 def test_seeds_on_another_device_get_their_own_row(tmp_path):
-    runs.publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
-    gpu = runs.publish(fake_run(tmp_path, seed=1), tmp_path / "results" / "gpu", metrics=METRICS)
+    publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
+    gpu = publish(fake_run(tmp_path, seed=1), tmp_path / "results" / "gpu", metrics=METRICS)
     record = json.loads(gpu.read_text())
     runs.write_json(gpu, record | {"device": "cuda (NVIDIA H100 80GB HBM3)"})
     seeds = compare.load_seeds(tmp_path / "results")
@@ -84,8 +87,8 @@ def test_seeds_on_another_device_get_their_own_row(tmp_path):
 
 
 def test_records_of_other_settings_stay_out_of_the_table(tmp_path):
-    runs.publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
-    runs.publish(fake_run(tmp_path / "longer", epochs=10, seed=1), tmp_path / "results" / "budget", metrics=METRICS)
+    publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
+    publish(fake_run(tmp_path / "longer", epochs=10, seed=1), tmp_path / "results" / "budget", metrics=METRICS)
     seeds = compare.load_seeds(tmp_path / "results")
     assert [r["config"]["seed"] for r in seeds[("dcgan", "pytorch")]] == [0]
     assert not compare.is_preset(json.loads((tmp_path / "results" / "budget" / "pytorch_dcgan_seed1.json").read_text()))
@@ -93,10 +96,10 @@ def test_records_of_other_settings_stay_out_of_the_table(tmp_path):
 
 def test_longer_runs_report_the_curve_beyond_the_preset(tmp_path):
     preset = fake_run(tmp_path)  # dcgan's preset: 5 epochs at 30 s/epoch (fake_run)
-    runs.publish(preset, tmp_path / "results", metrics=METRICS)
+    publish(preset, tmp_path / "results", metrics=METRICS)
     curve = [dict(epoch=e, generator_steps=100 * e, train_seconds=10.0 * e, fid=f) for e, f in ((4, 90.0),
              (5, 80.0), (8, 70.0), (10, 60.0))]
-    runs.publish(fake_run(tmp_path / "longer", epochs=10, curve=curve), tmp_path / "results" / "budget",
+    publish(fake_run(tmp_path / "longer", epochs=10, curve=curve), tmp_path / "results" / "budget",
                  metrics=METRICS)
     seeds = compare.load_seeds(tmp_path / "results")
     (line,) = compare.longer_runs(tmp_path / "results" / "budget", seeds)
@@ -107,7 +110,7 @@ def test_longer_runs_report_the_curve_beyond_the_preset(tmp_path):
 def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
     for framework, fids in (("pytorch", (10.0, 12.0)), ("tensorflow", (20.0, 21.0))):
         for seed, fid in enumerate(fids):
-            runs.publish(fake_run(tmp_path / framework, framework, seed=seed), tmp_path / "results",
+            publish(fake_run(tmp_path / framework, framework, seed=seed), tmp_path / "results",
                          metrics=METRICS | {"fid": fid})
     (line,) = compare.spread_differences(compare.load_seeds(tmp_path / "results"))
     assert line.startswith("dcgan: PyTorch (cpu) 11.0 vs TensorFlow (cpu) 20.5 fid differ by more than")
@@ -117,7 +120,7 @@ def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
 def test_curves_figure_draws_one_line_per_model_in_each_panel(tmp_path):
     curve = [dict(epoch=e, generator_steps=100 * e, train_seconds=10.0 * e, fid=50.0 / e) for e in (1, 2, 3)]
     for seed in (0, 1):
-        runs.publish(fake_run(tmp_path, seed=seed, curve=curve), tmp_path / "results", metrics=METRICS)
+        publish(fake_run(tmp_path, seed=seed, curve=curve), tmp_path / "results", metrics=METRICS)
     fig = compare.curves_figure(compare.load_seeds(tmp_path / "results"))
     steps, secs = fig.axes
     assert [len(ax.get_lines()) for ax in fig.axes] == [1, 1]

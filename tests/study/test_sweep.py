@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from gans_common import runs, stability, sweep
+from gans_common import runs
+from gans_study import stability, sweep
 from gans_common.config import make_config
 from gans_common.mnist import load_mnist
 

@@ -2,8 +2,8 @@
 
 Plain numpy + scipy only: this module never imports PyTorch or TensorFlow, so a TensorFlow notebook scoring its
 samples does not pull in PyTorch (and the other way round). The feature extractor is the small CNN trained by
-``tools/train_classifier.py`` (weights in ``gans_common/classifier.npz``, test accuracy in
-``gans_common/classifier.json``), run here as a numpy forward pass.
+``tools/train_classifier.py`` (weights in ``gans_study/classifier.npz``, test accuracy in
+``gans_study/classifier.json``), run here as a numpy forward pass.
 
 Metrics, all computed on the classifier's 64-d penultimate (post-ReLU) features against the 10k MNIST test images:
 
@@ -35,7 +35,7 @@ Public API::
                                        "kl_to_uniform", "histogram", "n_samples", "n_ref"}
     real_floor(n=10000) -> the same dict for the first n training images vs the test set
 
-``python -m gans_common.evaluate`` prints the floor and how long scoring 10k samples takes.
+``python -m gans_study.evaluate`` prints the floor and how long scoring 10k samples takes.
 """
 from __future__ import annotations
 
@@ -355,12 +355,12 @@ REFERENCES = ("test", "train")  # the 10k test images (reported), the last 10k t
 
 
 def _reference_file(reference: str = "test") -> Path:
-    from .mnist import cache_dir
+    from gans_common.mnist import cache_dir
     return cache_dir() / f"evaluator-{reference}-ref-v2-{classifier_hash()[:16]}.npz"
 
 
 def _reference_images(reference: str) -> tuple[np.ndarray, np.ndarray]:
-    from .mnist import load_mnist
+    from gans_common.mnist import load_mnist
     if reference == "test":
         return load_mnist("test")
     images, labels = load_mnist("train")
@@ -439,7 +439,7 @@ def evaluate(samples, n_ref: int = 10000, reference: str = "test") -> dict:
 
 def real_floor(n: int = 10000, n_ref: int = 10000) -> dict:
     """The real-vs-real floor: the first ``n`` MNIST training images scored exactly like generated samples."""
-    from .mnist import load_mnist
+    from gans_common.mnist import load_mnist
     images, _ = load_mnist("train")
     if not 3 < n <= len(images):
         raise ValueError(f"n must be in 4..{len(images)}; got {n}")
@@ -466,7 +466,7 @@ def main() -> int:
     t0 = time.perf_counter()
     floor = real_floor()
     t_eval = time.perf_counter() - t0
-    print("Evaluator: features of the project's MNIST classifier (gans_common/classifier.npz, "
+    print("Evaluator: features of the project's MNIST classifier (gans_study/classifier.npz, "
           f"sha256 {classifier_hash()[:12]}); classifier-space FID, not Inception FID.")
     print(f"Real-vs-real floor (first 10k train images vs 10k test images):\n  {_fmt(floor)}")
     print(f"Reference statistics ready in {t_ref:.2f} s (cached at {_reference_file()}); "

@@ -1,6 +1,6 @@
 """The stability notebook's summaries, findings and figures, from the sweep's records (numpy + matplotlib only).
 
-A record is the JSON that :func:`gans_common.sweep.run_point` writes. The base point of a family (``factor ==
+A record is the JSON that :func:`gans_study.sweep.run_point` writes. The base point of a family (``factor ==
 "base"``) stands for the base value of every factor that varies that base. Spreads are over seeds: mean ± sample
 standard deviation (ddof = 1; 0 for a single seed). FID means are over the runs that did not diverge.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .stats import mean_std
 from .sweep import COLLAPSE_DIGITS, FACTOR_BY_NAME, FACTORS, FRAMEWORKS, Factor
 
 FRAMEWORK_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
@@ -39,14 +40,6 @@ def runs_by_value(records: list[dict], factor, framework: str = "pytorch") -> di
         elif r["factor"] == "base" and r["base"] == factor.base:
             out[factor.base_value].append(r)
     return {v: rs for v, rs in out.items() if rs}
-
-
-def mean_std(xs) -> tuple[float, float]:
-    """(mean, sample std) of ``xs``; std 0 for one value, (nan, nan) for none."""
-    xs = np.asarray([x for x in xs if x is not None], float)
-    if len(xs) == 0:
-        return math.nan, math.nan
-    return float(xs.mean()), float(xs.std(ddof=1)) if len(xs) > 1 else 0.0
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -163,7 +156,10 @@ def findings_table(records: list[dict]) -> str:
     if not rows:
         return "no runs recorded"
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    fmt = lambda row: "  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip()  # noqa: E731
+
+    def fmt(row):
+        return "  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip()
+
     return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *map(fmt, rows),
                       f"({len(records)} runs; FID: classifier-feature FID of {_n_eval(records)} samples, not Inception "
                       f"FID; collapsed: fewer than {COLLAPSE_DIGITS} digits covered at the end)"])
@@ -226,3 +222,16 @@ def factor_figure(records: list[dict], factor):
     fig.suptitle(f"{factor.label} — folk tip: {factor.folk_tip}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def main(argv=None) -> int:
+    """``python -m gans_study.stability [RECORDS]``: the findings table of a sweep's records."""
+    from .sweep import default_records
+    records = Path(argv[0]) if argv else default_records("default")
+    print(findings_table(load_records(records)))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
 """The stability study: a grid of factor values around a base variant, several seeds per point, short runs.
 
-    python -m gans_common.sweep [--grid default|full] [--seeds 3] [--frameworks pytorch tensorflow]
+    python -m gans_study.sweep [--grid default|full] [--seeds 3] [--frameworks pytorch tensorflow]
                                 [--records results/stability] [--smoke] [--dry-run]
 
 Factors (each varied alone around its base; the folk tip each one tests is in ``FACTORS``):
@@ -21,20 +21,17 @@ shared by the five MLP factors; ``base-dcgan_*`` is the d_norm=batch point. PyTo
 runs the two base points (``--grid full``: every point).
 
 Each run is recorded like any run, one JSON per run in the records folder, named from (factor, value, framework,
-seed): config, seed, device, wall time, the yardstick (:func:`gans_common.evaluate.evaluate` on ``n_eval``
+seed): config, seed, device, wall time, the yardstick (:func:`gans_study.evaluate.evaluate` on ``n_eval``
 samples) after each evaluated epoch, whether it diverged (:class:`gans_common.loop.DivergenceError`) and whether
 it collapsed (fewer than ``COLLAPSE_DIGITS`` digits covered at the end). A point already recorded is skipped, so
 an interrupted sweep continues where it stopped when run again. Each framework runs in its own subprocess
 (``--worker``), one per framework for all its points: PyTorch and TensorFlow never share a process.
 
-Budget of ``--grid default`` on 2 CPU cores, estimated by :func:`estimate_seconds` from measured costs (an MLP
-epoch of 60k images at batch 64: 11 s PyTorch, 9 s TensorFlow; a DCGAN epoch: 35 s; the evaluator: 3 s per 2000
-samples; 5 s per subprocess start; 2 s per run for building, tracing and checkpoints): MLP runs of 30000 images x
-3 epochs, DCGAN runs of 12000 images x 2 epochs, 2000 samples scored after every epoch, 3 seeds: 33 PyTorch + 6
-TensorFlow runs (28, 22 and 24 s each), about 17 minutes in all (``--dry-run`` prints the estimate of any grid
-and of what is left to run). ``--grid full`` (60k images, 20 MLP / 5 DCGAN epochs, 10k samples scored after
-epochs 1, 2, 5, 10, 15 and the last, 5 seeds, both frameworks at every point: 110 runs) is meant for a GPU; on 2
-CPU cores it would take about 9 hours.
+``--grid default`` (MLP runs of 30000 images x 3 epochs, DCGAN runs of 12000 images x 2 epochs, 2000 samples
+scored after every epoch, 3 seeds, TensorFlow at the base points) is sized for 2 CPU cores; ``--grid full`` (60k
+images, 20 MLP / 5 DCGAN epochs, 10k samples, 5 seeds, both frameworks everywhere) for a GPU. ``--dry-run`` prints
+the cost of any grid, and of what is left to run, estimated by :func:`estimate_seconds` from the per-epoch costs
+in ``SECONDS_PER_60K_IMAGES``.
 """
 from __future__ import annotations
 
@@ -51,9 +48,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import GANConfig, make_config
+from gans_common.config import GANConfig, make_config
+from gans_common.frameworks import FRAMEWORKS, PACKAGES
 
-FRAMEWORKS = ("pytorch", "tensorflow")
 COLLAPSE_DIGITS = 8  # a run that covers fewer digits than this at the end has collapsed
 LR_G = 2e-4          # the lr_ratio factor keeps G's learning rate here and sets lr_d = ratio * LR_G
 
@@ -240,7 +237,8 @@ def describe(grid: Grid | str = "default") -> str:
 def run_point(point: Point, images, labels, make_trainer, scratch: Path) -> dict:
     """Train one point epoch by epoch (resuming its own run folder), score it after each evaluated epoch, and
     return its record. ``make_trainer(cfg, images)`` is the framework's ``Trainer``."""
-    from . import loop, runs
+    from gans_common import loop, runs
+
     from .evaluate import evaluate
 
     t_start = time.perf_counter()
@@ -284,11 +282,11 @@ def worker(spec_file: str) -> int:
     ``FAILED name``), everything else on stderr."""
     import importlib
 
-    from . import mnist, runs
+    from gans_common import mnist, runs
 
     spec = json.loads(Path(spec_file).read_text())
     protocol, sys.stdout = sys.stdout, sys.stderr  # the loop's prints go to the log
-    pkg = importlib.import_module({"pytorch": "gans_pt", "tensorflow": "gans_tf"}[spec["framework"]])
+    pkg = importlib.import_module(PACKAGES[spec["framework"]])
     images, labels = mnist.load_mnist("train")
     records = Path(spec["records"])
     records.mkdir(parents=True, exist_ok=True)
@@ -309,7 +307,7 @@ def worker(spec_file: str) -> int:
 
 
 def launch_worker(framework: str, points: list[Point], records: Path, scratch: Path, on_line) -> list[str]:
-    """Run ``points`` in one ``python -m gans_common.sweep --worker`` subprocess; ``on_line(status, name)`` after
+    """Run ``points`` in one ``python -m gans_study.sweep --worker`` subprocess; ``on_line(status, name)`` after
     each point. Returns the names of failed points."""
     scratch.mkdir(parents=True, exist_ok=True)
     spec = scratch / f"{framework}-points.json"
@@ -319,7 +317,7 @@ def launch_worker(framework: str, points: list[Point], records: Path, scratch: P
     env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     failed = []
     with open(log, "w") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "gans_common.sweep", "--worker", str(spec)], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "gans_study.sweep", "--worker", str(spec)], env=env,
                                 stdout=subprocess.PIPE, stderr=log_file, text=True)
         try:
             for line in proc.stdout:
@@ -392,7 +390,7 @@ def ensure_records(records=None) -> Path:
 
 
 def _repo_root() -> Path:
-    from .notebook import repo_root
+    from gans_common.runs import repo_root
     return repo_root()
 
 
@@ -428,9 +426,7 @@ def main(argv=None) -> int:
     except SweepError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    from . import stability
-    print(stability.findings_table(stability.load_records(records)))
-    print(f"records in {records}")
+    print(f"records in {records}; their findings: python -m gans_study.stability {records}")
     return 0
 
 

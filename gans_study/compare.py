@@ -8,22 +8,27 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import loop, notebook, plots, runs
-from .config import PRESETS, make_config
+from gans_common import runs
+from gans_common.config import PRESETS, make_config
+from gans_common.frameworks import FRAMEWORKS
 
-FRAMEWORKS = ("pytorch", "tensorflow")
+from . import notebook, plots
+from .results import load_result, result_seeds
+from .stats import format_mean_std
+from .callbacks import CURVE_SAMPLES
+
 
 
 def output_paths() -> notebook.Paths:
     """Committed results are read in both modes; images go to images/ (a temporary folder under GANS_SMOKE=1)."""
-    root = notebook.repo_root()
+    root = runs.repo_root()
     images = Path(tempfile.mkdtemp(prefix="gans-smoke-")) if notebook.smoke() else root / "images"
     return notebook.Paths(root / "runs", root / "results", images, root / "results")
 
 
 def load_all(results_dir) -> dict[tuple[str, str], tuple[dict, dict] | None]:
     """{(variant, framework): (record, samples) or None} for the 4 x 2 models."""
-    return {(v, f): runs.load_result(results_dir, f, v) for v in PRESETS for f in FRAMEWORKS}
+    return {(v, f): load_result(results_dir, f, v) for v in PRESETS for f in FRAMEWORKS}
 
 
 def missing_message(results) -> str:
@@ -85,7 +90,7 @@ def load_seeds(results_dir) -> dict[tuple[str, str], list[dict]]:
     preset, is never averaged into the table."""
     folders = [Path(results_dir), *sorted(p for p in Path(results_dir).iterdir() if p.is_dir())] \
         if Path(results_dir).is_dir() else []
-    records = {(v, f): [runs.load_result(d, f, v, s)[0] for d in folders for s in runs.result_seeds(d, f, v)]
+    records = {(v, f): [load_result(d, f, v, s)[0] for d in folders for s in result_seeds(d, f, v)]
                for v in PRESETS for f in FRAMEWORKS}
     return {key: [r for r in rs if is_preset(r)] for key, rs in records.items()}
 
@@ -118,14 +123,6 @@ METRIC_COLUMNS = (("fid", "FID", "{:.1f}"), ("kid", "KID", "{:.1f}"), ("precisio
                   ("kl_to_uniform", "KL(unif)", "{:.3f}"))
 
 
-def mean_std(values, fmt: str) -> str:
-    """'mean ± std' (sample std, n-1) of a metric over seeds; the plain value for one seed."""
-    values = np.asarray(values, float)
-    if len(values) == 1:
-        return fmt.format(values[0])
-    return f"{fmt.format(values.mean())} ± {fmt.format(values.std(ddof=1))}"
-
-
 def metrics_rows(seeds: dict, floor: dict | None = None) -> list[list[str]]:
     """Rows of the table: model, framework, device, seeds, each metric as mean ± std over seeds, epochs, s/epoch."""
     rows, groups = [], by_device(seeds)
@@ -136,7 +133,7 @@ def metrics_rows(seeds: dict, floor: dict | None = None) -> list[list[str]]:
         for d in devices:
             records = groups[(v, f, d)]
             rows.append([v, notebook.FRAMEWORK_NAMES[f], d, str(len(records))] +
-                        [mean_std([r["metrics"][k] for r in records], fmt) for k, _, fmt in METRIC_COLUMNS] +
+                        [format_mean_std([r["metrics"][k] for r in records], fmt) for k, _, fmt in METRIC_COLUMNS] +
                         [str(records[0]["epochs"]), f"{np.mean([np.mean(r['epoch_seconds']) for r in records]):.2f}"])
     if floor:
         rows.append(["real data (floor)", "—", "—", "—"] + [fmt.format(floor[k]) for k, _, fmt in METRIC_COLUMNS] +
@@ -254,4 +251,4 @@ def curves_figure(seeds: dict, metric: str = "fid"):
     return fig
 
 
-CURVE_NOTE = f"{loop.CURVE_SAMPLES // 1000}k samples"
+CURVE_NOTE = f"{CURVE_SAMPLES // 1000}k samples"

@@ -1,4 +1,4 @@
-"""The framework-neutral evaluator (gans_common.evaluate): numpy inference, metrics, input checks, isolation."""
+"""The framework-neutral evaluator (gans_study.evaluate): numpy inference, metrics, input checks, isolation."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from gans_common import evaluate as E
+from gans_study import evaluate as E
 from gans_common.mnist import load_mnist
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def test_numpy_forward_matches_torch(test_images):
 
 def test_classifier_record_and_accuracy(test_images):
     """The committed weights are small, match their record, and reach the recorded >= 99% test accuracy."""
-    npz = ROOT / "gans_common" / "classifier.npz"
+    npz = ROOT / "gans_study" / "classifier.npz"
     record = json.loads(npz.with_suffix(".json").read_text())
     assert npz.stat().st_size < 1_000_000
     assert record["weights_sha256"] == E.classifier_hash()
@@ -253,7 +253,7 @@ def test_real_floor_small():
 def test_evaluate_imports_neither_framework():
     code = textwrap.dedent("""
         import sys
-        from gans_common.evaluate import evaluate
+        from gans_study.evaluate import evaluate
         from gans_common.mnist import load_mnist
         images, _ = load_mnist("test")
         result = evaluate(images[:300])

