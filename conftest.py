@@ -5,14 +5,10 @@ os.environ["GANS_SMOKE"] = "1"  # every kernel nbval starts inherits it: tiny ru
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-# Tests that compare the frameworks hold both in one process. PyTorch's Linux wheels bring triton, whose bundled
-# LLVM crashes (segfault in torch.optim) when it loads after TensorFlow's: load it first. Notebooks and the study
-# never hold both frameworks in one process.
-try:
-    import torch  # noqa: F401,E402
-    import triton  # noqa: F401,E402
-except ImportError:
-    pass
+# Tests that compare the frameworks hold both in one process: torch (and triton) must load first.
+from gans_common.frameworks import torch_before_tensorflow  # noqa: E402
+
+torch_before_tensorflow()
 
 
 def pytest_collectstart(collector):

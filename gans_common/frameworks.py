@@ -13,3 +13,14 @@ def package(framework: str):
 
 def other(framework: str) -> str:
     return FRAMEWORKS[1 - FRAMEWORKS.index(framework)]
+
+
+def torch_before_tensorflow() -> None:
+    """For the few places that hold both frameworks in one process (the parity tests and notebook; the study never
+    does): PyTorch's Linux wheels bring triton, whose bundled LLVM crashes the process (segfault in torch.optim)
+    when it loads after TensorFlow's. Load both first."""
+    import torch  # noqa: F401
+    try:
+        import triton  # noqa: F401
+    except ImportError:  # CPU-only and non-Linux builds have no triton
+        pass

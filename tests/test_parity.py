@@ -31,6 +31,7 @@ import tensorflow as tf  # noqa: E402
 
 import gans_pt  # noqa: E402
 import gans_tf  # noqa: E402
+from gans_common import architectures  # noqa: E402
 from gans_common.config import make_config  # noqa: E402
 from gans_common.transfer import layout, pt_to_tf, tf_to_pt  # noqa: E402
 
@@ -48,7 +49,14 @@ ARCHS = {  # test id: (class name, constructor/transfer keywords, input: z or im
     "DCGANDiscriminator-batch": ("DCGANDiscriminator", {"norm": "batch"}, "image"),
     "DCGANDiscriminator-none": ("DCGANDiscriminator", {"norm": "none"}, "image"),
 }
-BN_SPATIAL = {"DCGANGenerator": {"net.2": 49, "net.5": 196}, "DCGANDiscriminator": {"net.3": 49}}  # H*W per BN
+
+
+def bn_spatial(net: str, **params) -> dict[str, int]:
+    """H*W of each batch norm's input, by PyTorch key prefix, from the layer table."""
+    stack = architectures.layers(net, **params)
+    shapes = architectures.spatial(stack)
+    return {f"net.{i}": shapes[i][1] * shapes[i][2] for i, layer in enumerate(stack) if layer.kind == "batch_norm"}
+
 
 SUMMARY = []
 
@@ -312,7 +320,7 @@ def test_batchnorm_statistics_after_one_training_pass(arch):
     means = [k for k in want if k.endswith("running_mean")]
     check_dicts("BN moving mean, 1 train pass", arch, got, want, TOL_FORWARD, keys=means)
     raw, corrected = {}, {}
-    for prefix, hw in BN_SPATIAL[ARCHS[arch][0]].items():
+    for prefix, hw in bn_spatial(ARCHS[arch][0], **params).items():
         k, n = f"{prefix}.running_var", BATCH * hw
         raw[k] = rel(got[k], want[k])
         keras_rule = (1 - m) * before[k] + (want[k] - (1 - m) * before[k]) * (n - 1) / n  # biased batch variance

@@ -24,10 +24,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import torch
-try:
-    import triton  # noqa: F401  (load before TensorFlow: the other order crashes)
-except ImportError:
-    pass
+from gans_common.frameworks import torch_before_tensorflow
+torch_before_tensorflow()  # the other order crashes
 import tensorflow as tf
 
 import gans_pt

