@@ -4,7 +4,7 @@
 
 Each run is ``python -m gans_pt|gans_tf --variant V --train-subset N --epochs E --seed 0`` in a fresh process, once
 from this working tree and once from a ``git worktree`` of ``--against``; the losses of every step and every tensor
-of the final checkpoint (nets, optimizers) must be bitwise equal. Prints one line per model; exit status 0 if all are.
+of the final checkpoint (nets, optimizers), taken in order, must be bitwise equal. Prints one line per model; exit status 0 if all are.
 """
 import argparse
 import os
@@ -69,7 +69,8 @@ def main() -> int:
                     runs[label] = tmp / f"{label}_{framework}_{variant}"
                     train(code, framework, variant, runs[label], args)
                 a, b = tensors(runs["here"], framework), tensors(runs["other"], framework)
-                same = a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+                # in order, not by name: a refactor may rename modules (state-dict keys), never reorder them
+                same = len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a.values(), b.values()))
                 ok &= same
                 print(f"{framework:<10} {variant:<8} {len(a)} tensors (losses of "
                       f"{len(a['history/step'])} steps, nets, optimizers): "

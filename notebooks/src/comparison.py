@@ -17,7 +17,7 @@
 
 # %%
 # NBVAL_CHECK_OUTPUT: identical in smoke and full runs
-from gans_study import compare, notebook
+from gans_study import compare
 from gans_study.evaluate import real_floor
 
 paths = compare.output_paths()
