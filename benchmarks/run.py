@@ -107,7 +107,10 @@ def machine() -> str:
 
 def markdown_table(report: dict) -> str:
     """The README table of a report: one row per model, then the run's conditions."""
-    fmt = lambda x, spec: "—" if x is None else format(x, spec)  # noqa: E731
+
+    def fmt(x, spec):
+        return "—" if x is None else format(x, spec)
+
     graphs = any("graph_speedup" in r for r in report["results"])
     lines = ["| model | device | images/s | s/epoch | GFLOP/iter | GFLOP/s | floor GFLOP/s | of floor "
              "| conventional images/s "
@@ -137,7 +140,10 @@ def markdown_table(report: dict) -> str:
                       "a fraction of the floor: what *of floor* would be if everything else took no time:", "",
                   "| model | matmul-type kernels | Adam | the rest | kernels alone, of floor | kernels alone, of PyTorch's "
                   "own 2048x2048 rate |", "|---|---|---|---|---|---|"]
-        own = lambda r: r["matmul_flops_per_call"] / r["matmul_step_seconds"]  # noqa: E731  (the unscaled floor)
+
+        def own(r):  # the unscaled floor
+            return r["matmul_flops_per_call"] / r["matmul_step_seconds"]
+
         lines += [f"| {r['model']} | {r['matmul_kernel_share']:.0%} | {r['adam_share']:.0%} | "
                   f"{1 - r['matmul_kernel_share'] - r['adam_share']:.0%} | {r['kernels_fraction_of_floor']:.1%} | "
                   f"{r['kernels_fraction_of_floor'] * r['floor_flops'] / own(r):.1%} |" for r in profiled]

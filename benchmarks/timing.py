@@ -106,8 +106,13 @@ def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[di
     import gans_pt
 
     device = gans_pt.pick_device()
-    make = lambda m, n: torch.randn(m, n, device=device)  # noqa: E731
-    sync = lambda c: float(c.reshape(-1)[0])  # noqa: E731  (one stream: waiting for c waits for all before it)
+
+    def make(m, n):
+        return torch.randn(m, n, device=device)
+
+    def sync(c):  # one stream: waiting for c waits for all before it
+        return float(c.reshape(-1)[0])
+
     info = dict(version=torch.__version__, torchvision=torchvision.__version__, threads=torch.get_num_threads(),
                 float32_matmul_precision=torch.get_float32_matmul_precision(),
                 matmul_flops_samples=[matmul_rate(make, torch.matmul, sync, MATMUL_N, MATMUL_N, MATMUL_N)],
@@ -156,7 +161,10 @@ def profile_step(calls: tuple, start: int, n: int) -> dict:
         t0 = time.perf_counter()
         sync([call(start + j) for j in range(n)])
         wall = time.perf_counter() - t0
-    own = lambda names: sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in names) / 1e6 / n  # noqa: E731
+
+    def own(names):
+        return sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in names) / 1e6 / n
+
     return dict(profiled_step_seconds=wall / n, matmul_kernel_seconds=own(MATMUL_OPS), adam_seconds=own(ADAM_OPS))
 
 
@@ -251,8 +259,13 @@ def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list
     import tensorflow as tf
 
     device = gans_tf.pick_device()
-    make = lambda m, n: tf.random.normal((m, n))  # noqa: E731
-    sync = lambda c: float(c[0, 0])  # noqa: E731
+
+    def make(m, n):
+        return tf.random.normal((m, n))
+
+    def sync(c):
+        return float(c[0, 0])
+
     with tf.device(device):
         info = dict(version=tf.__version__, keras=keras.__version__,
                     tensor_float_32=tf.config.experimental.tensor_float_32_execution_enabled(),

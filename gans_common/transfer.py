@@ -59,7 +59,9 @@ def _arch_name(arch) -> str:
 
 def _params(cfg, z_dim, width, norm):
     """z_dim, width, norm from keywords, else from a config-like object (z_dim, width, d_norm), else defaults."""
-    get = lambda attr, default: getattr(cfg, attr, default) if cfg is not None else default  # noqa: E731
+    def get(attr, default):
+        return getattr(cfg, attr, default) if cfg is not None else default
+
     return (z_dim if z_dim is not None else get("z_dim", 100), width if width is not None else get("width", 32),
             norm if norm is not None else get("d_norm", "batch"))
 

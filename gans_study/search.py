@@ -187,7 +187,9 @@ def report(records: Path) -> str:
     devices = sorted({r["device"] for r in rows})
     commits = sorted({r["commit"] for r in rows})
     return "\n".join(lines) + (f"\n\nDevices: {', '.join(devices)}. Commits: {', '.join(commits)}. "
-                               f"{N_EVAL} samples per trial; mean ± std over seeds where there are several.")
+                               f"{N_EVAL} samples per trial; mean ± std over seeds where there are several. "
+                               f"train s: training wall time as recorded, slower where a trial shared the CPU "
+                               f"with other work: the budget rule is images seen by D, not seconds.")
 
 
 def _mean(rs, ref, key):

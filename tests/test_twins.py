@@ -15,6 +15,11 @@ def test_same_all():
         assert not missing, f"{pkg.__name__}.__all__ names {missing}, which it does not define"
 
 
+def own_methods(cls):
+    """Public methods a class defines itself -> their parameter names."""
+    return {m: parameters(f) for m, f in vars(cls).items() if callable(f) and not m.startswith("_")}
+
+
 def parameters(obj):
     """Parameter names in order (a class: of its __init__, without self), or None for a plain value."""
     if inspect.isclass(obj):
@@ -40,6 +45,4 @@ def test_same_public_methods_of_classes():
         pt, tf = getattr(gans_pt, name), getattr(gans_tf, name)
         if not inspect.isclass(pt) or name.endswith(("Generator", "Discriminator")):
             continue  # the nets inherit framework-specific public APIs (nn.Module, keras.Model)
-        own = lambda cls: {m: parameters(f) for m, f in vars(cls).items()  # noqa: E731
-                           if callable(f) and not m.startswith("_")}
-        assert own(pt) == own(tf), name
+        assert own_methods(pt) == own_methods(tf), name

@@ -108,7 +108,10 @@ def test_frechet_closed_forms():
 def test_kid_unbiased_estimator_matches_brute_force():
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(40, 6)), rng.normal(0.3, 1, size=(40, 6))
-    k = lambda a, b: (a @ b / 6 + 1) ** 3  # noqa: E731
+
+    def k(a, b):
+        return (a @ b / 6 + 1) ** 3
+
     m = len(x)
     xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
     yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))

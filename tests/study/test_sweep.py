@@ -160,7 +160,10 @@ def test_run_point_scores_each_epoch_and_marks_collapse(mnist_part, tmp_path):
 
 
 def test_run_point_records_divergence(mnist_part, tmp_path):
-    make = lambda cfg, images: FakeTrainer(cfg, images, nan_at_step=3)  # noqa: E731  in the second epoch
+
+    def make(cfg, images):
+        return FakeTrainer(cfg, images, nan_at_step=3)  # in the second epoch
+
     record = sweep.run_point(tiny_point(), *mnist_part, make, tmp_path)
     assert record["diverged"] is True and "diverged at generator step 3" in record["divergence"]
     assert record["final"] is None and record["collapsed"] is None

@@ -1,0 +1,49 @@
+"""The quality search's bookkeeping: trials per stage, their names and configs, skipping what is recorded, the
+report table, and one-line errors."""
+import json
+
+import pytest
+
+from gans_study import search
+
+
+def test_trials_of_a_stage_use_the_stage_budget_and_the_candidates_overrides():
+    screen = search.trials("screen", variants=("dcgan",))
+    assert [t.candidate for t in screen] == list(search.CANDIDATES["dcgan"])
+    assert {t.epochs for t in screen} == {search.SCREEN_EPOCHS}
+    final = search.trials("final", variants=("dcgan",), seeds=3, candidates={"dcgan": ["ema"]})
+    assert [(t.name, t.seed) for t in final] == [(f"dcgan_ema_pytorch_e{search.FINAL_EPOCHS}_seed{s}", s)
+                                                 for s in range(3)]
+    cfg = final[0].config()
+    assert (cfg.ema_decay, cfg.epochs, cfg.k_steps) == (0.999, search.FINAL_EPOCHS, 1)
+
+
+def fake_record(trial, fid_train, fid_test, seconds=10.0):
+    def metrics(fid):
+        return dict(fid=fid, precision=0.8, recall=0.5, digits_covered=10, histogram=[1000] * 10)
+
+    return dict(name=trial.name, variant=trial.variant, candidate=trial.candidate, framework=trial.framework,
+                epochs=trial.epochs, seed=trial.seed, train_seconds=seconds, device="cpu", commit="abc",
+                metrics_train_ref=metrics(fid_train), metrics_test_ref=metrics(fid_test))
+
+
+def test_report_orders_by_training_reference_fid_with_the_seed_spread(tmp_path):
+    a, b = search.trials("final", variants=("wgan_gp",), seeds=2, candidates={"wgan_gp": ["preset", "ema"]})[:2]
+    for t, fids in ((a, (50.0, 52.0)), (b, (40.0, 45.0))):
+        (tmp_path / f"{t.name}.json").write_text(json.dumps(fake_record(t, *fids)))
+    a1 = search.Trial(a.variant, a.candidate, a.framework, a.epochs, 1)
+    (tmp_path / f"{a1.name}.json").write_text(json.dumps(fake_record(a1, 54.0, 56.0)))
+    rows = search.report(tmp_path).splitlines()
+    assert rows[2].startswith("| wgan_gp | ema | pytorch |") and "| 1 | 40.0 | 45.0 |" in rows[2]
+    assert rows[3].startswith("| wgan_gp | preset |") and "| 2 | 52.0 ± 2.8 | 54.0 ± 2.8 |" in rows[3]
+    assert "10.0% / 10.0%" in rows[2] and "Devices: cpu. Commits: abc." in rows[-1]
+
+
+def test_recorded_trials_are_skipped_and_bad_input_is_one_line(tmp_path, capsys):
+    t = search.trials("screen", variants=("vanilla",))[0]
+    (tmp_path / f"{t.name}.json").write_text("{}")
+    assert search.main(["--variants", "vanilla", "--records", str(tmp_path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"1 recorded in {tmp_path}" in out and f"done  {t.name}" in out
+    assert search.main(["--candidates", "huge"]) == 2
+    assert capsys.readouterr().err.strip() == "error: unknown candidate(s) huge: see gans_study.search.CANDIDATES"
