@@ -1,10 +1,12 @@
 """Fault injection: kill -9 a training process at random moments, resume it each time, and compare the end with an
 uninterrupted run of the same seed.
 
-    python tools/kill_and_resume.py --framework pytorch [--variant vanilla] [--subset 3200] [--epochs 3] [--kills 20]
+    python tools/kill_and_resume.py --framework pytorch [--variant vanilla] [--subset 3200] [--epochs 10] [--kills 20]
 
-The moments are drawn uniformly over the uninterrupted run's wall time (process start, training, per-epoch grids,
-curve evaluations and checkpoint writes included), from ``--seed``. After the kills, the run is resumed to the end;
+Each process is killed a random time after its start, uniform over the first half of the uninterrupted run's wall
+time (process start, training, per-epoch grids, curve evaluations and checkpoint writes included), from ``--seed``:
+short enough that 20 kills fall before the run ends, long enough that it moves on. After the kills (or when the
+run finished before all of them), it is resumed to the end;
 the losses of every step, the final checkpoint's weights and the per-epoch sample snapshots must equal the
 uninterrupted run's bit for bit. Prints one line per kill and the verdict; exit status 0 if equal.
 """
@@ -50,7 +52,7 @@ def main():
     p.add_argument("--framework", choices=["pytorch", "tensorflow"], required=True)
     p.add_argument("--variant", default="vanilla")
     p.add_argument("--subset", type=int, default=3200)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
     args = p.parse_args()
@@ -61,7 +63,7 @@ def main():
     run = tmp / "killed"
     rng = np.random.default_rng(args.seed)
     for k in range(args.kills):
-        delay = rng.uniform(0, straight_seconds)
+        delay = rng.uniform(0, straight_seconds / 2)
         # resume once any checkpoint exists (a swap the kill interrupted included), else start afresh
         started = any((run / name / "state.json").exists() for name in ("checkpoint", "checkpoint.new", "checkpoint.old"))
         resume = ["--resume", str(run)] if started else []
@@ -78,6 +80,9 @@ def main():
             print(f"kill {k + 1}: the run failed (exit {proc.returncode}): {proc.stderr.read().strip()[-300:]}")
             return 1
         print(f"kill {k + 1:2d} at {delay:5.1f} s: {status}; checkpoint at {progress(run)}", flush=True)
+        if proc.returncode == 0:
+            print(f"the run finished after {k} kills")
+            break
     final = subprocess.run(cli(args.framework, run, args, "--resume", str(run)), capture_output=True, text=True)
     if final.returncode:
         print(f"final resume failed: {final.stderr.strip()[-300:]}")
