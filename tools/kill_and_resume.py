@@ -3,10 +3,10 @@ uninterrupted run of the same seed.
 
     python tools/kill_and_resume.py --framework pytorch [--variant vanilla] [--subset 3200] [--epochs 10] [--kills 20]
 
-Each process is killed a random time after its start, uniform over the first half of the uninterrupted run's wall
-time (process start, training, per-epoch grids, curve evaluations and checkpoint writes included), from ``--seed``:
-short enough that 20 kills fall before the run ends, long enough that it moves on. After the kills (or when the
-run finished before all of them), it is resumed to the end;
+Each process is killed a random time after its start, uniform over the first quarter of the uninterrupted run's
+wall time (process start, training, per-epoch grids, curve evaluations and checkpoint writes included), from
+``--seed``, and resumed; when a run gets to its end between kills, it is compared and a new one starts, until
+``--kills`` kills are done. Each finished run is resumed to its end;
 the losses of every step, the final checkpoint's weights and the per-epoch sample snapshots must equal the
 uninterrupted run's bit for bit. Prints one line per kill and the verdict; exit status 0 if equal.
 """
@@ -60,41 +60,44 @@ def main():
     t0 = time.perf_counter()
     subprocess.run(cli(args.framework, tmp / "straight", args), check=True, capture_output=True)
     straight_seconds = time.perf_counter() - t0
-    run = tmp / "killed"
     rng = np.random.default_rng(args.seed)
-    for k in range(args.kills):
-        delay = rng.uniform(0, straight_seconds / 2)
-        # resume once any checkpoint exists (a swap the kill interrupted included), else start afresh
-        started = any((run / name / "state.json").exists() for name in ("checkpoint", "checkpoint.new", "checkpoint.old"))
-        resume = ["--resume", str(run)] if started else []
-        proc = subprocess.Popen(cli(args.framework, run, args, *resume), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            proc.wait(timeout=delay)
-            status = f"finished before the kill (exit {proc.returncode})"
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            status = "killed"
-        if proc.returncode not in (0, -signal.SIGKILL):
-            print(f"kill {k + 1}: the run failed (exit {proc.returncode}): {proc.stderr.read().strip()[-300:]}")
+    kills, chains, verdicts = 0, 0, []
+    while kills < args.kills:  # a chain: kill, resume, kill, ... until it finishes; then the next chain
+        run = tmp / f"killed{chains}"
+        while kills < args.kills:
+            delay = rng.uniform(0, straight_seconds / 4)
+            # resume once any checkpoint exists (a swap the kill interrupted included), else start afresh
+            started = any((run / n / "state.json").exists() for n in ("checkpoint", "checkpoint.new", "checkpoint.old"))
+            proc = subprocess.Popen(cli(args.framework, run, args, *(["--resume", str(run)] if started else [])),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                proc.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+            if proc.returncode not in (0, -signal.SIGKILL):
+                print(f"the run failed (exit {proc.returncode}): {proc.stderr.read().strip()[-300:]}")
+                return 1
+            if proc.returncode == 0:
+                break
+            kills += 1
+            print(f"kill {kills:2d} (chain {chains + 1}) at {delay:5.1f} s; checkpoint at {progress(run)}", flush=True)
+        started = any((run / n / "state.json").exists() for n in ("checkpoint", "checkpoint.new", "checkpoint.old"))
+        final = subprocess.run(cli(args.framework, run, args, *(["--resume", str(run)] if started else [])),
+                               capture_output=True, text=True)
+        if final.returncode:
+            print(f"final resume failed: {final.stderr.strip()[-300:]}")
             return 1
-        print(f"kill {k + 1:2d} at {delay:5.1f} s: {status}; checkpoint at {progress(run)}", flush=True)
-        if proc.returncode == 0:
-            print(f"the run finished after {k} kills")
-            break
-    final = subprocess.run(cli(args.framework, run, args, "--resume", str(run)), capture_output=True, text=True)
-    if final.returncode:
-        print(f"final resume failed: {final.stderr.strip()[-300:]}")
-        return 1
-    (h1, w1, s1), (h2, w2, s2) = outcome(tmp / "straight"), outcome(run)
-    same = dict(losses=all(np.array_equal(h1[k], h2[k]) for k in h1), weights=w1 == w2,
-                snapshots=s1.shape == s2.shape and np.array_equal(s1, s2))
-    print(f"{args.framework} {args.variant}, {args.kills} kills: " +
-          ", ".join(f"{k} {'bitwise equal' if v else 'DIFFERENT'}" for k, v in same.items()) +
-          f" (uninterrupted vs killed + resumed; {len(h1['step'])} steps, {len(s1)} snapshots)")
-    return 0 if all(same.values()) else 1
-
+        (h1, w1, s1), (h2, w2, s2) = outcome(tmp / "straight"), outcome(run)
+        same = dict(losses=all(np.array_equal(h1[k], h2[k]) for k in h1), weights=w1 == w2,
+                    snapshots=s1.shape == s2.shape and np.array_equal(s1, s2))
+        verdicts.append(all(same.values()))
+        chains += 1
+        print(f"chain {chains} finished: " + ", ".join(f"{k} {'bitwise equal' if v else 'DIFFERENT'}"
+                                                       for k, v in same.items()), flush=True)
+    print(f"{args.framework} {args.variant}: {kills} kills in {chains} chains; {sum(verdicts)} of {chains} chains "
+          f"bitwise equal to the uninterrupted run (losses of {len(h1['step'])} steps, weights, {len(s1)} snapshots)")
+    return 0 if all(verdicts) else 1
 
 if __name__ == "__main__":
     sys.exit(main())
