@@ -3,9 +3,9 @@ uninterrupted run of the same seed.
 
     python tools/kill_and_resume.py --framework pytorch [--variant vanilla] [--subset 3200] [--epochs 10] [--kills 20]
 
-Each process is killed a random time after its start, uniform over the first quarter of the uninterrupted run's
-wall time (process start, training, per-epoch grids, curve evaluations and checkpoint writes included), from
-``--seed``, and resumed; when a run gets to its end between kills, it is compared and a new one starts, until
+Each process is killed a random time after it starts training (its "training ..." line: imports, nets and data
+ready), from ``--seed``: uniform over the first third of what the uninterrupted run spent from there on (steps,
+per-epoch grids, curve evaluations, checkpoint writes), and resumed; when a run gets to its end between kills, it is compared and a new one starts, until
 ``--kills`` kills are done. Each finished run is resumed to its end;
 the losses of every step, the final checkpoint's weights and the per-epoch sample snapshots must equal the
 uninterrupted run's bit for bit. Prints one line per kill and the verdict; exit status 0 if equal.
@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +40,17 @@ def outcome(run_dir):
     return hist, weights, snapshots
 
 
+def started_training(cmd):
+    """Start ``cmd`` and wait until it prints its "training ..." line (imports, nets and data are ready);
+    returns (that moment, the process)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("training "):
+            break
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
+    return time.perf_counter(), proc
+
+
 def progress(run_dir):
     try:
         s = json.loads((Path(run_dir) / "checkpoint" / "state.json").read_text())
@@ -57,19 +69,20 @@ def main():
     p.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kill-resume-"))
-    t0 = time.perf_counter()
-    subprocess.run(cli(args.framework, tmp / "straight", args), check=True, capture_output=True)
-    straight_seconds = time.perf_counter() - t0
+    started, straight = started_training(cli(args.framework, tmp / "straight", args))
+    if straight.wait():
+        print(f"the uninterrupted run failed: {straight.stderr.read().strip()[-300:]}")
+        return 1
+    rest = time.perf_counter() - started  # training, grids, evaluations, checkpoints: where the kills go
     rng = np.random.default_rng(args.seed)
     kills, chains, verdicts = 0, 0, []
     while kills < args.kills:  # a chain: kill, resume, kill, ... until it finishes; then the next chain
         run = tmp / f"killed{chains}"
         while kills < args.kills:
-            delay = rng.uniform(0, straight_seconds / 4)
+            delay = rng.uniform(0, rest / 3)
             # resume once any checkpoint exists (a swap the kill interrupted included), else start afresh
-            started = any((run / n / "state.json").exists() for n in ("checkpoint", "checkpoint.new", "checkpoint.old"))
-            proc = subprocess.Popen(cli(args.framework, run, args, *(["--resume", str(run)] if started else [])),
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            resume = any((run / n / "state.json").exists() for n in ("checkpoint", "checkpoint.new", "checkpoint.old"))
+            _, proc = started_training(cli(args.framework, run, args, *(["--resume", str(run)] if resume else [])))
             try:
                 proc.wait(timeout=delay)
             except subprocess.TimeoutExpired:
@@ -82,8 +95,8 @@ def main():
                 break
             kills += 1
             print(f"kill {kills:2d} (chain {chains + 1}) at {delay:5.1f} s; checkpoint at {progress(run)}", flush=True)
-        started = any((run / n / "state.json").exists() for n in ("checkpoint", "checkpoint.new", "checkpoint.old"))
-        final = subprocess.run(cli(args.framework, run, args, *(["--resume", str(run)] if started else [])),
+        resume = any((run / n / "state.json").exists() for n in ("checkpoint", "checkpoint.new", "checkpoint.old"))
+        final = subprocess.run(cli(args.framework, run, args, *(["--resume", str(run)] if resume else [])),
                                capture_output=True, text=True)
         if final.returncode:
             print(f"final resume failed: {final.stderr.strip()[-300:]}")
