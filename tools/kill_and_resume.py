@@ -4,7 +4,7 @@ uninterrupted run of the same seed.
     python tools/kill_and_resume.py --framework pytorch [--variant vanilla] [--subset 3200] [--epochs 10] [--kills 20]
 
 Each process is killed a random time after it starts training (its "training ..." line: imports, nets and data
-ready), from ``--seed``: uniform over the first third of what the uninterrupted run spent from there on (steps,
+ready), from ``--seed``: uniform over the first ``--fraction`` (a third) of what the uninterrupted run spent from there on (steps,
 per-epoch grids, curve evaluations, checkpoint writes), and resumed; when a run gets to its end between kills, it is compared and a new one starts, until
 ``--kills`` kills are done. Each finished run is resumed to its end;
 the losses of every step, the final checkpoint's weights and the per-epoch sample snapshots must equal the
@@ -67,6 +67,8 @@ def main():
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
+    p.add_argument("--fraction", type=float, default=1 / 3, help="kill within this fraction of the uninterrupted "
+                   "run's time from its training line (TensorFlow's first epoch holds the XLA compile: use more)")
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kill-resume-"))
     started, straight = started_training(cli(args.framework, tmp / "straight", args))
@@ -79,7 +81,7 @@ def main():
     while kills < args.kills:  # a chain: kill, resume, kill, ... until it finishes; then the next chain
         run = tmp / f"killed{chains}"
         while kills < args.kills:
-            delay = rng.uniform(0, rest / 3)
+            delay = rng.uniform(0, rest * args.fraction)
             # resume once any checkpoint exists (a swap the kill interrupted included), else start afresh
             resume = any((run / n / "state.json").exists() for n in ("checkpoint", "checkpoint.new", "checkpoint.old"))
             _, proc = started_training(cli(args.framework, run, args, *(["--resume", str(run)] if resume else [])))
