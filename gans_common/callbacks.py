@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,6 @@ class Run:
     epoch: int = 0                 # epochs finished
     train_seconds: float = 0.0     # training time so far (callbacks and checkpoints excluded)
     write: callable = print        # a line for the user, which does not break the progress bar
-    extra: dict = field(default_factory=dict)
 
 
 class Callback:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import runs
+from . import mnist, runs
 from .callbacks import Callback, Run, SampleGrid
 from .config import ConfigError, GANConfig
 from .runs import RunDirError
@@ -83,7 +83,6 @@ def train(trainer_cls, cfg: GANConfig, run_dir, resume: bool = False, progress: 
           callbacks=None):
     """Build ``trainer_cls(cfg, images)`` (MNIST's training set by default) and :func:`fit` it; returns
     ``(trainer, record)``. The twins' ``train`` functions are this with their ``Trainer``."""
-    from . import mnist
     if images is None:
         images = select_images(*mnist.load_mnist("train"), cfg)
     trainer = trainer_cls(cfg, images)
@@ -245,19 +244,22 @@ def _deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
+def _kept(run_dir) -> str:
+    ckpt = runs.checkpoint_dir(run_dir)
+    return f"last good checkpoint {ckpt} is kept" if ckpt.exists() else "no checkpoint was written yet"
+
+
 def _flush(trainer, cfg, pending, history, global_step, run_dir, bar):
     """One host sync for the pending steps: log them, stop on a diverged or collapsed run."""
     losses = trainer.to_numpy(pending)  # (n, 2)
     first = global_step - len(pending) + 1
-    ckpt = runs.checkpoint_dir(run_dir)
-    kept = f"last good checkpoint {ckpt} is kept" if ckpt.exists() else "no checkpoint was written yet"
     bad = np.flatnonzero(~(np.abs(losses) <= LOSS_LIMIT).all(axis=1))  # NaN fails <= too
     if len(bad):
         step = first + int(bad[0])
         d, g = losses[bad[0]]
         cause = "a loss became NaN or infinite" if not np.isfinite([d, g]).all() else f"|loss| > {LOSS_LIMIT:g}"
         raise DivergenceError(f"training diverged at generator step {step} ({cause}: d_loss={d:.4g}, "
-                              f"g_loss={g:.4g}); {kept}. Lower the learning rates, or use another loss")
+                              f"g_loss={g:.4g}); {_kept(run_dir)}. Lower the learning rates, or use another loss")
     history["step"].extend(range(first, global_step + 1))
     history["d_loss"].extend(losses[:, 0].tolist())
     history["g_loss"].extend(losses[:, 1].tolist())
@@ -265,7 +267,7 @@ def _flush(trainer, cfg, pending, history, global_step, run_dir, bar):
     if cfg.loss != "wasserstein" and len(recent) == COLLAPSE_STEPS and max(recent) < COLLAPSE_LOSS:
         raise DivergenceError(f"the discriminator collapsed: d_loss < {COLLAPSE_LOSS:g} for the {COLLAPSE_STEPS} "
                               f"generator steps up to step {global_step} (it wins every batch; G learns nothing); "
-                              f"{kept}. Lower lr_d, or use another loss")
+                              f"{_kept(run_dir)}. Lower lr_d, or use another loss")
     if bar is not None:
         bar.update(len(pending))
         bar.set_postfix(d=f"{losses[-1, 0]:.3f}", g=f"{losses[-1, 1]:.3f}", refresh=False)

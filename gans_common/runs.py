@@ -56,8 +56,8 @@ def default_run_dir(framework: str, variant: str) -> Path:
 
 def prepare_run_dir(path: str | Path, cfg: GANConfig, resume: bool) -> Path:
     """Create (or, when resuming, check) a run folder; raise :class:`RunDirError` with the fix when it cannot work."""
-    path = check_writable(Path(path), "run folder")
-    (path / "samples").mkdir(exist_ok=True)
+    path = Path(path)
+    (path / "samples").mkdir(parents=True, exist_ok=True)  # writability: checked by the caller (fit)
     if resume:
         state = read_checkpoint_state(path)  # raises, naming the fix, if the folder holds no checkpoint
         saved = saved_config(path)
