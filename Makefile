@@ -2,7 +2,8 @@
 #   make study   the whole study: MNIST, every model for SEEDS seeds (default 3; seed 0 as the notebooks at full
 #                length), images/, results/, README table
 #   make test    pytest + nbval smoke runs of every notebook (what CI runs)
-# Also: make stability (the factor sweep), make bench (speed), make budget (each model for twice its preset's
+#   make lab     JupyterLab on notebooks/ (open pytorch/dcgan.ipynb first)
+# Also: make browser-check (JupyterLab in headless Chromium: a screenshot), make stability (the factor sweep), make bench (speed), make budget (each model for twice its preset's
 # epochs: where the quality curves flatten), make search (the quality search), make notebooks (their cells from
 # notebooks/src/).
 PYTHON ?= python3
@@ -10,7 +11,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SEEDS ?= 3
 
-.PHONY: study test notebooks stability bench budget search
+.PHONY: study test lab browser-check notebooks stability bench budget search
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,12 @@ study: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m gans_common.mnist
 	$(PY) -m pytest
+
+lab: $(VENV)/.installed  ## open the notebooks in JupyterLab (a browser tab; Ctrl-C here stops it)
+	$(VENV)/bin/jupyter lab notebooks/
+
+browser-check: $(VENV)/.installed  ## JupyterLab renders a notebook in headless Chromium (apt-get install chromium)
+	$(PY) tools/browser_check.py
 
 notebooks: $(VENV)/.installed  ## rewrite the notebooks' cells from their sources in notebooks/src/
 	$(PY) tools/make_notebooks.py

@@ -23,11 +23,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
-
 from . import mnist, runs
 from .callbacks import Callback, Run, SampleGrid
 from .config import ConfigError, GANConfig
+from .progress import progress_bar
 from .runs import RunDirError
 
 SYNC_EVERY = 50  # generator steps between host syncs (loss logging, divergence check)
@@ -131,8 +130,8 @@ class _Loop:
         print(f"training {cfg.variant} ({cfg.loss} loss, {cfg.arch} nets) with {trainer.framework} on "
               f"{trainer.device}: {trainer.n_images} images, {self.steps_per_epoch} G steps/epoch x {cfg.epochs} "
               f"epochs")
-        self.bar = tqdm(total=cfg.epochs * self.steps_per_epoch, disable=not progress, unit="step", mininterval=1.0,
-                        initial=self.epoch * self.steps_per_epoch + self.first_step)
+        self.bar = progress_bar(progress, total=cfg.epochs * self.steps_per_epoch, unit="step", mininterval=1.0,
+                                initial=self.epoch * self.steps_per_epoch + self.first_step)
         ctx.write = self.bar.write
         with _deferred_interrupt() as interrupted:
             while self.epoch < cfg.epochs:

@@ -5,11 +5,13 @@ artifact into a temporary folder, never into the tracked ``images/`` or ``result
 """
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gans_common import architectures
 from gans_common.config import GANConfig, make_config
 from gans_common.frameworks import NAMES as FRAMEWORK_NAMES, other as other_framework  # noqa: F401 (notebook API)
 from gans_common.runs import repo_root
@@ -41,6 +43,34 @@ def setup(framework: str, variant: str, smoke_run: bool | None = None, **overrid
         paths = Paths(root / "runs" / framework / variant, root / "results", root / "images", root / "results")
     paths.images_dir.mkdir(parents=True, exist_ok=True)
     return make_config(variant, **overrides), paths
+
+
+def show_code(*objects):
+    """The source of functions or classes, highlighted, each headed by its file: read from the package when the cell
+    runs (``inspect.getsource``), so what the reader sees is the code that trains, never a copy."""
+    from IPython.display import Code
+
+    root = repo_root()
+    parts = []
+    for obj in objects:
+        path = Path(inspect.getsourcefile(obj)).resolve()
+        where = path.relative_to(root) if path.is_relative_to(root) else path.name
+        parts.append(f"# {where}\n{inspect.getsource(obj)}")
+    return Code("\n\n".join(parts), language="python")
+
+
+def objective_of(gan, cfg: GANConfig) -> list:
+    """The functions of a twin (``gans_pt`` or ``gans_tf``) that make ``cfg``'s objective: D loss, G loss, and for
+    the Wasserstein loss the gradient penalty."""
+    d_loss, g_loss = gan.LOSSES[cfg.loss]
+    return [d_loss, g_loss] + ([gan.gradient_penalty] if cfg.loss == "wasserstein" else [])
+
+
+def architecture_of(cfg: GANConfig) -> list:
+    """The layer tables both twins build ``cfg``'s generator and discriminator from."""
+    if cfg.arch == "mlp":
+        return [architectures.mlp_generator, architectures.mlp_discriminator]
+    return [architectures.dcgan_generator, architectures.dcgan_discriminator]
 
 
 def notebook_path(framework: str, variant: str) -> str:

@@ -50,6 +50,7 @@ from pathlib import Path
 
 from gans_common.config import GANConfig, make_config
 from gans_common.frameworks import FRAMEWORKS, PACKAGES
+from gans_common.progress import progress_bar
 
 COLLAPSE_DIGITS = 8  # a run that covers fewer digits than this at the end has collapsed
 LR_G = 2e-4          # the lr_ratio factor keeps G's learning rate here and sets lr_d = ratio * LR_G
@@ -340,8 +341,6 @@ def launch_worker(framework: str, points: list[Point], records: Path, scratch: P
 def run(grid: Grid | str = "default", seeds: int | None = None, frameworks=FRAMEWORKS, records=None, scratch=None,
         progress: bool = True, launch=launch_worker) -> Path:
     """Run the points of ``grid`` not yet in ``records``, one subprocess per framework; returns ``records``."""
-    from tqdm import tqdm  # text bar: no widget warning in notebooks without ipywidgets
-
     grid = GRIDS[grid] if isinstance(grid, str) else grid
     records = Path(records or default_records(grid.name))
     scratch = Path(scratch or _repo_root() / "runs" / "stability" / grid.name)
@@ -351,7 +350,7 @@ def run(grid: Grid | str = "default", seeds: int | None = None, frameworks=FRAME
           f"{len(todo)} to run (estimated {estimate_seconds(todo) / 60:.1f} min on 2 CPU cores)", flush=True)
     records.mkdir(parents=True, exist_ok=True)
     failed = []
-    bar = tqdm(total=len(points), initial=len(points) - len(todo), unit="run", disable=not progress or not todo)
+    bar = progress_bar(progress and bool(todo), total=len(points), initial=len(points) - len(todo), unit="run")
 
     def on_line(status, name):
         bar.update(1)

@@ -11,12 +11,16 @@ for TensorFlow, the lines of ``FRAMEWORK_LINES`` swapped: diffing the two notebo
 (and ``make stability``).
 """
 import argparse
+import re
 import sys
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 import jupytext
 import nbformat
-from jupytext.combine import combine_inputs_with_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "notebooks" / "src"
@@ -31,34 +35,86 @@ FRAMEWORK_LINES = {  # template line (PyTorch) -> the TensorFlow line; the only 
     "torch.tensor(": "tf.constant(",
 }
 PARAMETERS = 'FRAMEWORK, VARIANT = "pytorch", "vanilla"'
+REPOSITORY_LINE = "REPOSITORY = None"
+SECTIONS = ("intro", "architecture", "objective")
 SINGLE = ("comparison", "parity", "stability")
 
 
-def variant_notebook(framework: str, variant: str):
+def intro_sections(variant: str) -> dict[str, str]:
+    """The variant's text, split at its ``<!-- name -->`` markers: intro, architecture, objective."""
+    text = (SRC / "intro" / f"{variant}.md").read_text()
+    sections, name = {}, "intro"
+    for part in re.split(r"^<!-- (\w+) -->$", text, flags=re.M):
+        if part.strip() in SECTIONS:
+            name = part.strip()
+        else:
+            sections[name] = part.strip()
+    if set(sections) != set(SECTIONS):
+        raise SystemExit(f"error: notebooks/src/intro/{variant}.md needs the sections {', '.join(SECTIONS)} "
+                         f"(markers <!-- architecture --> and <!-- objective -->); found {', '.join(sections)}")
+    return sections
+
+
+def repository() -> str | None:
+    """The project's public address (pyproject.toml, [project.urls] Repository), for the Colab cell and badges."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"].get("urls", {}).get("Repository")
+
+
+def colab_badge(path: str, repo: str) -> str:
+    """The "Open in Colab" badge of a notebook in a GitHub repository (Colab opens notebooks from GitHub)."""
+    github = repo.removeprefix("https://github.com/").removesuffix(".git")
+    return (f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"(https://colab.research.google.com/github/{github}/blob/main/{path})")
+
+
+def variant_notebook(framework: str, variant: str, repo: str | None = None):
     nb = jupytext.read(SRC / "variant.py")
     other = FRAMEWORKS[1 - FRAMEWORKS.index(framework)]
-    intro = (SRC / "intro" / f"{variant}.md").read_text().strip().replace("{framework}", NAMES[framework])
-    intro += (f"\n\nThe same notebook for the other framework: `notebooks/{other}/`; all eight side by side: "
-              f"`notebooks/comparison.ipynb`. Set `GANS_SMOKE=1` for a seconds-long smoke run that writes only to a "
-              f"temporary folder.")
+    text = {k: v.replace("{framework}", NAMES[framework]) for k, v in intro_sections(variant).items()}
+    intro = text["intro"] + (f"\n\nThe same notebook for the other framework: `notebooks/{other}/`; all eight side "
+                             f"by side: `notebooks/comparison.ipynb`. Set `GANS_SMOKE=1` for a seconds-long smoke run "
+                             f"that writes only to a temporary folder.")
+    if repo:
+        intro = colab_badge(notebook_path(framework, variant), repo) + "\n\n" + intro
     nb.cells = [nbformat.v4.new_markdown_cell(intro)] + nb.cells[1:]  # the template's own note dropped
     for cell in nb.cells:
-        text = cell.source.replace(PARAMETERS, f'FRAMEWORK, VARIANT = "{framework}", "{variant}"')
+        src = cell.source.replace(PARAMETERS, f'FRAMEWORK, VARIANT = "{framework}", "{variant}"')
+        src = src.replace("{architecture}", text["architecture"]).replace("{objective}", text["objective"])
+        if repo:
+            src = src.replace(REPOSITORY_LINE, f"REPOSITORY = {repo!r}")
         if framework != "pytorch":
             for old, new in FRAMEWORK_LINES.items():
-                text = text.replace(old, new)
-        cell.source = text
+                src = src.replace(old, new)
+        cell.source = src
     return nb
 
 
 def expected() -> dict[Path, nbformat.NotebookNode]:
     """Every notebook path -> the notebook its source makes (no outputs)."""
-    out = {ROOT / notebook_path(f, v): variant_notebook(f, v) for f in FRAMEWORKS for v in PRESETS}
+    repo = repository()
+    out = {ROOT / notebook_path(f, v): variant_notebook(f, v, repo) for f in FRAMEWORKS for v in PRESETS}
     out.update({ROOT / "notebooks" / f"{name}.ipynb": jupytext.read(SRC / f"{name}.py") for name in SINGLE})
     for nb in out.values():
         nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                        "language_info": {"name": "python"}}
     return out
+
+
+def keep_outputs(new, old):
+    """``new`` with the outputs (and counts) of the cells of ``old`` whose source is unchanged, matched in order; a
+    changed or new cell has none until the notebook is executed again. The widget state is kept with them."""
+    pool = {}
+    for cell in old.cells:
+        pool.setdefault((cell.cell_type, cell.source), []).append(cell)
+    for cell in new.cells:
+        match = pool.get((cell.cell_type, cell.source))
+        if cell.cell_type == "code" and match:
+            kept = match.pop(0)
+            cell.outputs, cell.execution_count = kept.outputs, kept.execution_count
+    if "widgets" in old.metadata:
+        new.metadata["widgets"] = old.metadata["widgets"]
+    return new
 
 
 def cells_of(nb) -> list[tuple[str, str]]:
@@ -77,7 +133,7 @@ def main() -> int:
             continue
         drifted.append(path.relative_to(ROOT))
         if not args.check:
-            nbformat.write(combine_inputs_with_outputs(nb, old) if old is not None else nb, path)
+            nbformat.write(keep_outputs(nb, old) if old is not None else nb, path)
             print(f"wrote {path.relative_to(ROOT)}")
     if args.check:
         for path in drifted:

@@ -20,7 +20,7 @@
 # %%
 import os
 os.environ["CUDA_VISIBLE_DEVICES"] = ""  # CPU: the frameworks' CUDA libraries must not share a process
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # none of its C++ logs in the outputs; errors still raise
 
 import numpy as np
 import torch

@@ -21,17 +21,34 @@
 # ## Setup
 
 # %%
+# On Google Colab: fetch and install this project into Colab's own PyTorch and TensorFlow (its GPU, if the runtime
+# has one, is used by itself). Anywhere else this cell does nothing.
+import sys
+REPOSITORY = None  # tools/make_notebooks.py writes the address from pyproject.toml's [project.urls] Repository
+if "google.colab" in sys.modules:
+    import subprocess
+    if REPOSITORY is None:
+        raise RuntimeError("this copy of the notebook does not know its repository's address: set "
+                           "[project.urls] Repository in pyproject.toml and run `make notebooks`")
+    subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, "/content/gans-mnist-study"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/gans-mnist-study"],
+                   check=True)
+    sys.path.insert(0, "/content/gans-mnist-study")  # this kernel started before the install
+
+# %%
 import os
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: none of its C++ logs (its graph
+# optimiser reports skipped, harmless rewrites as errors); errors that matter still raise in Python
 
 import numpy as np
 import torch
 import gans_pt as gan
-from IPython.display import Image
+from IPython.display import Image, Markdown
 from gans_common import loop, runs
 from gans_study import notebook, plots, results
 from gans_study.callbacks import final_samples, study_callbacks
-from gans_study.evaluate import evaluate, format_metrics
+from gans_study.evaluate import evaluate, format_metrics, real_floor
+from gans_study.reading import reading
 from gans_common.mnist import load_mnist
 
 FRAMEWORK, VARIANT = "pytorch", "vanilla"
@@ -61,7 +78,7 @@ print(f"training on {len(train_images)} images")
 
 # %% [markdown]
 # ## Models
-# Shapes and parameter counts (equal in both frameworks; a test checks it), then the losses on fixed logits (equal in both frameworks too).
+# Shapes and parameter counts (equal in both frameworks; a test checks it).
 
 # %%
 # NBVAL_CHECK_OUTPUT: identical in smoke and full runs
@@ -71,12 +88,42 @@ logits = D(fake)
 print(f"G: z {(2, cfg.z_dim)} -> {tuple(fake.shape)}, {gan.count_params(G):,} parameters")
 print(f"D: {tuple(fake.shape)} -> {tuple(logits.shape)}, {gan.count_params(D):,} parameters")
 
+# %% [markdown]
+# ## The networks in code
+# {architecture}
+#
+# The layer tables both frameworks build these nets from, read from the source as it is now:
+
+# %%
+notebook.show_code(*notebook.architecture_of(cfg))
+
+# %% [markdown]
+# ## The objective in code
+# {objective}
+#
+# The functions that compute it, read from the source as it is now:
+
+# %%
+notebook.show_code(*notebook.objective_of(gan, cfg))
+
+# %% [markdown]
+# The losses on fixed logits (equal in both frameworks too; a test checks it):
+
 # %%
 # NBVAL_CHECK_OUTPUT: identical in smoke and full runs
 d_loss_fn, g_loss_fn = gan.LOSSES[cfg.loss]
 real_logits, fake_logits = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([-3.0, 0.0, 1.5])
 print(f"{cfg.loss}: D loss {float(d_loss_fn(real_logits, fake_logits)):.5f}, "
       f"G loss {float(g_loss_fn(fake_logits)):.5f}")
+
+# %% [markdown]
+# ## One training step
+# $k$ discriminator steps (`k_steps`), then one generator step: every variant runs this same function, its losses
+# (and the penalty) chosen by the config. The loop around it (data order, checkpoints, logging) is
+# `gans_common/loop.py`.
+
+# %%
+notebook.show_code(gan.train_step)
 
 # %% [markdown]
 # ## Train
@@ -130,3 +177,12 @@ fig = plots.panels({"real MNIST": plots.grid(plots.real_examples(images, labels)
                     names[1]: plots.grid(other_run[1]["samples"]) if other_run else None},
                    ncols=3, missing={names[1]: f"not run yet:\n{notebook.notebook_path(other, VARIANT)}"})
 fig.savefig(paths.images_dir / f"{FRAMEWORK}_{VARIANT}_side_by_side.png", dpi=90, bbox_inches="tight")
+
+# %% [markdown]
+# ## What to look for
+# Generated from this run's numbers (`gans_study/reading.py`): against the real-data floor, its quality curve and
+# the other framework's run.
+
+# %%
+other_metrics = (names[1], other_run[0]["metrics"]) if other_run else None
+Markdown(reading(metrics, real_floor(), record.get("curve"), other_metrics))
