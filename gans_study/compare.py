@@ -16,6 +16,7 @@ from . import notebook, plots
 from .results import load_result, result_seeds
 from .stats import format_mean_std
 from .callbacks import CURVE_SAMPLES
+from .interpolation import STEPS
 
 
 
@@ -49,6 +50,15 @@ def samples_figure(results):
     images = {_title(v, f, r and r[0]): plots.grid(r[1]["samples"]) if r else None for (v, f), r in results.items()}
     missing = {_title(v, f, None): f"not run yet:\n{notebook.notebook_path(f, v)}"
                for (v, f), r in results.items() if r is None}
+    return plots.panels(images, ncols=len(FRAMEWORKS) * 2, cell=3.0, missing=missing)
+
+
+def interpolation_figure(results):
+    """Every model's latent interpolation strips (the same latent pairs for all), one panel per model."""
+    have = {key: r and r[1].get("interpolation") for key, r in results.items()}
+    images = {_title(v, f, None): None if s is None else plots.grid(s, nrow=STEPS) for (v, f), s in have.items()}
+    missing = {_title(v, f, None): f"no interpolation yet:\n{notebook.notebook_path(f, v)}"
+               for (v, f), s in have.items() if s is None}
     return plots.panels(images, ncols=len(FRAMEWORKS) * 2, cell=3.0, missing=missing)
 
 
@@ -120,7 +130,7 @@ def by_device(seeds: dict) -> dict[tuple[str, str, str], list[dict]]:
 
 METRIC_COLUMNS = (("fid", "FID", "{:.1f}"), ("kid", "KID", "{:.1f}"), ("precision", "precision", "{:.3f}"),
                   ("recall", "recall", "{:.3f}"), ("digits_covered", "digits", "{:.1f}"),
-                  ("kl_to_uniform", "KL(unif)", "{:.3f}"))
+                  ("kl_to_uniform", "KL(unif)", "{:.3f}"), ("memorised_pixel", "copies (px)", "{:.3f}"))
 
 
 def metrics_rows(seeds: dict, floor: dict | None = None) -> list[list[str]]:
@@ -133,12 +143,19 @@ def metrics_rows(seeds: dict, floor: dict | None = None) -> list[list[str]]:
         for d in devices:
             records = groups[(v, f, d)]
             rows.append([v, notebook.FRAMEWORK_NAMES[f], d, str(len(records))] +
-                        [format_mean_std([r["metrics"][k] for r in records], fmt) for k, _, fmt in METRIC_COLUMNS] +
+                        [_mean_std(records, k, fmt) for k, _, fmt in METRIC_COLUMNS] +
                         [str(records[0]["epochs"]), f"{np.mean([np.mean(r['epoch_seconds']) for r in records]):.2f}"])
     if floor:
-        rows.append(["real data (floor)", "—", "—", "—"] + [fmt.format(floor[k]) for k, _, fmt in METRIC_COLUMNS] +
+        rows.append(["real data (floor)", "—", "—", "—"] +
+                    [fmt.format(floor[k]) if k in floor else "—" for k, _, fmt in METRIC_COLUMNS] +
                     ["—"] * 2)
     return rows
+
+
+def _mean_std(records: list[dict], key: str, fmt: str) -> str:
+    """Mean ± std of one metric over seeds; "—" where a record predates the metric."""
+    values = [r["metrics"].get(key) for r in records]
+    return "—" if None in values else format_mean_std(values, fmt)
 
 
 HEADER = ["variant", "framework", "device", "seeds"] + [h for _, h, _ in METRIC_COLUMNS] + ["epochs", "s/epoch"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gans_common.images import to_uint8
 from gans_common.runs import load_history, write_json
 
 
@@ -13,9 +14,10 @@ def result_name(framework: str, variant: str, seed: int = 0) -> str:
     return f"{framework}_{variant}_seed{seed}"
 
 
-def publish(run_dir: str | Path, results_dir: str | Path, **extra) -> Path:
+def publish(run_dir: str | Path, results_dir: str | Path, interpolation=None, **extra) -> Path:
     """Copy a finished run's record (losses thinned to <= 500 points, plus ``extra`` fields such as metrics) and
-    its samples (the final 100, and the first 10 after each epoch) into ``results_dir``."""
+    its samples (the final 100, the first 10 after each epoch, and the ``interpolation`` strips if given, as uint8)
+    into ``results_dir``."""
     run_dir, results_dir = Path(run_dir), Path(results_dir)
     record = json.loads((run_dir / "record.json").read_text()) | extra
     hist = load_history(run_dir)
@@ -25,7 +27,10 @@ def publish(run_dir: str | Path, results_dir: str | Path, **extra) -> Path:
     name = result_name(record["framework"], record["config"]["variant"], record["config"]["seed"])
     write_json(results_dir / f"{name}.json", record)
     with np.load(run_dir / "samples.npz") as f:
-        np.savez_compressed(results_dir / f"{name}.npz", samples=f["samples"], snapshots=f["snapshots"][:, :10])
+        arrays = dict(samples=f["samples"], snapshots=f["snapshots"][:, :10])
+    if interpolation is not None:
+        arrays["interpolation"] = to_uint8(interpolation)
+    np.savez_compressed(results_dir / f"{name}.npz", **arrays)
     return results_dir / f"{name}.json"
 
 

@@ -48,6 +48,8 @@ from gans_common import loop, runs
 from gans_study import notebook, plots, results
 from gans_study.callbacks import final_samples, study_callbacks
 from gans_study.evaluate import evaluate, format_metrics, real_floor
+from gans_study.interpolation import strips
+from gans_study.memorisation import memorisation, neighbour_rows
 from gans_study.reading import reading
 from gans_common.mnist import load_mnist
 
@@ -160,9 +162,34 @@ Image(filename=gif)
 # The study's one yardstick (`gans_study/evaluate.py`): features of a small MNIST classifier, not Inception, so the numbers are comparable across this study's models and frameworks but **not** with papers' Inception FID. The floor is 10k real training images scored the same way.
 
 # %%
-metrics = evaluate(loop.sample(trainer, cfg, final_samples(SMOKE)))
-record_file = results.publish(paths.run_dir, paths.results_dir, metrics=metrics)
+samples = loop.sample(trainer, cfg, final_samples(SMOKE))
+metrics = evaluate(samples)
 print(format_metrics(metrics))
+
+# %% [markdown]
+# ## New digits or copies?
+# Each sample's nearest training image, in pixels and in the classifier's feature space (`gans_study/memorisation.py`). Real test digits are new by definition, so the 1st percentile of their distances to the training set is "too close": a generator that copies puts far more than 1% of its samples below it (the calibration line checks the measure on held-out test digits). Top row: samples; below each, its nearest training image in pixels, then in features.
+
+# %%
+test_images, _ = load_mnist("test")
+copies = {space: memorisation(samples, images, test_images, space) for space in ("pixel", "feature")}
+for space, found in copies.items():
+    metrics[f"memorised_{space}"] = found["share"]
+    print(f"{space}: {found['share']:.2%} of the samples are closer to a training image than 99% of test digits "
+          f"(calibration, held-out test digits: {found['real_share']:.2%})")
+plots.save_png(plots.grid(neighbour_rows(samples, images, copies)),
+               paths.images_dir / f"{FRAMEWORK}_{VARIANT}_neighbours.png")
+Image(filename=paths.images_dir / f"{FRAMEWORK}_{VARIANT}_neighbours.png")
+
+# %% [markdown]
+# ## Latent interpolation
+# Samples along the great circle (slerp) between fixed pairs of latent vectors, the same pairs for every model (`gans_study/interpolation.py`): a smooth map morphs one digit into another through plausible digits; a look-up table jumps.
+
+# %%
+strip = strips(trainer.generate, cfg.z_dim)
+plots.save_png(plots.grid(plots.to_uint8(strip)), paths.images_dir / f"{FRAMEWORK}_{VARIANT}_interpolation.png")
+record_file = results.publish(paths.run_dir, paths.results_dir, metrics=metrics, interpolation=strip)
+Image(filename=paths.images_dir / f"{FRAMEWORK}_{VARIANT}_interpolation.png")
 
 # %% [markdown]
 # ## Side by side

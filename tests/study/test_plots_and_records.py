@@ -60,8 +60,24 @@ def test_comparison_names_the_notebooks_of_missing_runs(tmp_path):
     message = compare.missing_message(results)
     assert message.startswith("1 of 8 runs found") and "notebooks/tensorflow/dcgan.ipynb" in message
     table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
-    assert "| dcgan | PyTorch | cpu | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | 5 | 30.00 |" in table
+    # copies (px): "—" for a record from before the memorisation check
+    assert "| dcgan | PyTorch | cpu | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | — | 5 | 30.00 |" in table
     assert "| dcgan | TensorFlow | — | 0 | — |" in table
+    publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS | {"fid": 12.3, "memorised_pixel": 0.004})
+    table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
+    assert "| 10.0 | 0.010 | 0.004 | 5 | 30.00 |" in table
+
+
+def test_interpolation_strips_are_published_and_shown(tmp_path):
+    strip = np.linspace(-1, 1, 80 * 784, dtype=np.float32).reshape(80, 1, 28, 28)
+    publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS, interpolation=strip)
+    _, arrays = load_result(tmp_path / "results", "pytorch", "dcgan")
+    assert arrays["interpolation"].shape == (80, 28, 28) and arrays["interpolation"].dtype == np.uint8
+    fig = compare.interpolation_figure(compare.load_all(tmp_path / "results"))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "vanilla · PyTorch" and len(fig.axes) == 8
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert len(texts) == 7 and all(t.startswith("no interpolation yet") for t in texts)
 
 
 METRICS = {"fid": 12.3, "kid": 0.5, "precision": 0.7, "recall": 0.6, "digits_covered": 10, "kl_to_uniform": 0.01}

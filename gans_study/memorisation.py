@@ -1,0 +1,104 @@
+"""Are the samples new images or copies? Each sample's nearest training image, in pixels and in the classifier's
+feature space, and the share of samples closer to the training set than real unseen digits ever are.
+
+Calibration (as StudioGAN's ``-knn`` check shows neighbours, and Meehan et al. 2020 calibrate copying against held-out
+data): real test images are new by definition, so the 1st percentile of their nearest-training distances is the
+"too close" threshold; a generator that copies puts far more than 1% of its samples below it. The check of the
+check: half of the test set sets the threshold and the other half is scored, which must give about 1%.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+
+import numpy as np
+
+from gans_common.images import to_uint8
+from gans_common.mnist import cache_dir
+
+from .evaluate import as_images, classifier_hash, features
+
+PERCENTILE = 1.0  # "too close": below this percentile of the test images' nearest-training distances
+
+
+def _flat(images) -> np.ndarray:
+    x = as_images(images)  # (N, 28, 28) in [-1, 1]
+    return ((x.reshape(len(x), -1) + 1.0) / 2.0).astype(np.float32)  # (N, 784) in [0, 1]
+
+
+def nearest(queries: np.ndarray, reference: np.ndarray, batch: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``queries`` (N, D) its nearest row of ``reference`` (M, D) by Euclidean distance:
+    (index (N,), distance (N,)). Batched matrix products: |q|^2 + |r|^2 - 2 q.r."""
+    q, r = np.asarray(queries, np.float32), np.asarray(reference, np.float32)
+    r2 = (r * r).sum(1)
+    idx, dist = np.empty(len(q), np.int64), np.empty(len(q), np.float64)
+    for i in range(0, len(q), batch):
+        qb = q[i:i + batch]
+        d2 = (qb * qb).sum(1)[:, None] + r2[None, :] - 2.0 * qb @ r.T  # (b, M)
+        j = d2.argmin(1)
+        # the distance to the one found, directly: the expansion above cancels badly for near-copies
+        idx[i:i + batch], dist[i:i + batch] = j, np.linalg.norm(qb - r[j], axis=1)
+    return idx, dist
+
+
+def embed(images, space: str) -> np.ndarray:
+    """Images as vectors of ``space``: 'pixel' (784 values in [0, 1]) or 'feature' (the evaluator's 64-d features)."""
+    if space == "pixel":
+        return _flat(images)
+    if space == "feature":
+        return features(images)
+    raise ValueError(f"unknown space {space!r}: use 'pixel' or 'feature'")
+
+
+def _cached(name: str, data, space: str, compute) -> np.ndarray:
+    """``compute()``, kept on disk beside the MNIST cache under a key of ``data``'s bytes (and, for features, the
+    classifier): the training set's embedding and the test set's distances are the same for every model."""
+    key = hashlib.md5(np.ascontiguousarray(data).tobytes()).hexdigest()[:16]
+    if space == "feature":
+        key += "-" + classifier_hash()[:16]
+    path = cache_dir() / f"memorisation-{name}-{key}.npy"
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):  # not there yet, or unreadable: compute it again
+        pass
+    value = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, value)
+        os.replace(tmp, path)  # atomic: a second process reads the whole file or none
+    except OSError:  # read-only cache: keep going without it
+        pass
+    return value
+
+
+def memorisation(samples, train_images, test_images, space: str = "pixel") -> dict:
+    """The nearest training image of every sample, and the share of samples closer than the threshold.
+
+    Returns ``index``/``distance`` (per sample), ``threshold`` (the 1st percentile of the test images'
+    nearest-training distances), ``share`` (samples below it) and ``real_share`` (the second half of the test set
+    against the threshold of the first half: the calibration check, about 0.01)."""
+    train = _cached(f"train-{space}", train_images, space, lambda: embed(train_images, space))
+    idx, dist = nearest(embed(samples, space), train)
+    test_dist = _cached(f"test-nn-{space}", np.concatenate([np.ravel(train_images), np.ravel(test_images)]), space,
+                        lambda: nearest(embed(test_images, space), train)[1])
+    threshold = float(np.percentile(test_dist, PERCENTILE))
+    half = len(test_dist) // 2
+    real_share = float((test_dist[half:] < np.percentile(test_dist[:half], PERCENTILE)).mean())
+    return dict(space=space, index=idx, distance=dist, threshold=threshold, share=float((dist < threshold).mean()),
+                real_share=real_share)
+
+
+def summary(found: dict) -> dict:
+    """The numbers of :func:`memorisation` for a record (no per-sample arrays)."""
+    return {k: found[k] for k in ("space", "threshold", "share", "real_share")}
+
+
+def neighbour_rows(samples, train_images, found: dict[str, dict], n: int = 10) -> np.ndarray:
+    """uint8 (3n, 28, 28) for a grid of ``n`` columns: the first ``n`` samples, then each one's nearest training
+    image in every space of ``found`` (the results of :func:`memorisation` by space), one row per space."""
+    first = to_uint8(as_images(samples[:n]))
+    train = np.asarray(train_images)
+    return np.concatenate([first] + [train[f["index"][:n]] for f in found.values()])
