@@ -24,6 +24,7 @@ study: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m gans_common.mnist
+	$(PY) -m gans_common.mnist --dataset fashion-mnist
 	$(PY) -m pytest
 
 lab: $(VENV)/.installed  ## open the notebooks in JupyterLab (a browser tab; Ctrl-C here stops it)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from .mnist import DATASETS
+
 LOSSES = ("saturating", "nonsaturating", "lsgan", "wasserstein")
 ARCHS = ("mlp", "dcgan")
 D_NORMS = ("batch", "none")
@@ -16,6 +18,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class GANConfig:
     variant: str = "vanilla"
+    dataset: str = "mnist"        # one of mnist.DATASETS: "mnist" or "fashion-mnist" (Xiao et al. 2017)
     loss: str = "nonsaturating"   # one of LOSSES; the D loss follows from it (BCE for both 2014 G losses)
     arch: str = "mlp"             # one of ARCHS, independent of the loss ("DCGAN with LSGAN loss" is allowed)
     d_norm: str = "batch"         # dcgan discriminator: batch norm after conv 2, or none (WGAN-GP critic)
@@ -86,6 +89,7 @@ def validate(cfg: GANConfig) -> None:
         if not ok:
             raise ConfigError(msg)
 
+    need(cfg.dataset in DATASETS, f"unknown dataset {cfg.dataset!r}: choose one of {', '.join(DATASETS)}")
     need(cfg.loss in LOSSES, f"unknown loss {cfg.loss!r}: choose one of {', '.join(LOSSES)}")
     need(cfg.arch in ARCHS, f"unknown architecture {cfg.arch!r}: choose one of {', '.join(ARCHS)}")
     need(cfg.d_norm in D_NORMS, f"unknown d_norm {cfg.d_norm!r}: choose one of {', '.join(D_NORMS)}")

@@ -80,10 +80,10 @@ def epoch_order(cfg: GANConfig, epoch: int, n: int) -> np.ndarray:
 
 def train(trainer_cls, cfg: GANConfig, run_dir, resume: bool = False, progress: bool = True, images=None,
           callbacks=None):
-    """Build ``trainer_cls(cfg, images)`` (MNIST's training set by default) and :func:`fit` it; returns
+    """Build ``trainer_cls(cfg, images)`` (the training set of ``cfg.dataset`` by default) and :func:`fit` it; returns
     ``(trainer, record)``. The twins' ``train`` functions are this with their ``Trainer``."""
     if images is None:
-        images = select_images(*mnist.load_mnist("train"), cfg)
+        images = select_images(*mnist.load_mnist("train", dataset=cfg.dataset), cfg)
     trainer = trainer_cls(cfg, images)
     return trainer, fit(trainer, cfg, run_dir, resume=resume, progress=progress, callbacks=callbacks)
 

@@ -34,7 +34,7 @@ class QualityCurve(Callback):
         if epoch not in curve_epochs(run.cfg.epochs):
             return
         t0 = time.perf_counter()
-        m = evaluate(sample(run.trainer, run.cfg, self.n_samples))
+        m = evaluate(sample(run.trainer, run.cfg, self.n_samples), dataset=run.cfg.dataset)
         self.curve.append(dict(epoch=epoch, generator_steps=epoch * run.steps_per_epoch,
                                train_seconds=round(run.train_seconds, 2),
                                eval_seconds=round(time.perf_counter() - t0, 2), **{k: m[k] for k in self.KEEP}))

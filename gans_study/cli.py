@@ -25,7 +25,7 @@ def main(framework: str, argv=None) -> int:
 
     def after(trainer, cfg, run_dir):
         if args.publish:  # the same final evaluation as the notebooks' Metrics cell
-            metrics = evaluate(sample(trainer, cfg, final_samples(smoke)))
+            metrics = evaluate(sample(trainer, cfg, final_samples(smoke)), dataset=cfg.dataset)
             print(f"{format_metrics(metrics)}\npublished {results.publish(run_dir, args.publish, metrics=metrics)}")
 
     return cli.run(args, framework, frameworks.package(framework).train, callbacks=study_callbacks(smoke),

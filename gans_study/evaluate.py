@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg
 
-CLASSIFIER_PATH = Path(__file__).with_name("classifier.npz")
+CLASSIFIER_PATH = Path(__file__).with_name("classifier.npz")  # MNIST's; other datasets: classifier_file()
 FEATURE_DIM = 64
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
@@ -133,18 +133,31 @@ def _load(path: str) -> dict[str, np.ndarray]:
     return params
 
 
-def load_classifier(path: str | Path | None = None) -> dict[str, np.ndarray]:
+def classifier_file(dataset: str = "mnist") -> str:
+    """The file name of ``dataset``'s classifier in ``gans_study/`` (each dataset is scored by its own)."""
+    return "classifier.npz" if dataset == "mnist" else f"classifier-{dataset}.npz"
+
+
+def classifier_path(dataset: str = "mnist") -> Path:
+    path = CLASSIFIER_PATH.with_name(classifier_file(dataset))
+    if not path.exists():
+        raise FileNotFoundError(f"no classifier for {dataset} ({path}): train it with "
+                                f"`python tools/train_classifier.py --dataset {dataset}`")
+    return path
+
+
+def load_classifier(path: str | Path | None = None, dataset: str = "mnist") -> dict[str, np.ndarray]:
     """The classifier's weights (read-only float32 arrays, PyTorch layouts), loaded once per path.
 
     Keys: ``conv1_w`` (16,1,3,3), ``conv1_b``, ``conv2_w`` (32,16,3,3), ``conv2_b``, ``fc1_w`` (64,1568),
     ``fc1_b``, ``fc2_w`` (10,64), ``fc2_b``.
     """
-    return _load(str(Path(path or CLASSIFIER_PATH).resolve()))
+    return _load(str(Path(path or classifier_path(dataset)).resolve()))
 
 
-def classifier_hash(path: str | Path | None = None) -> str:
+def classifier_hash(path: str | Path | None = None, dataset: str = "mnist") -> str:
     """SHA-256 of the weights file (keys the cached reference statistics)."""
-    return hashlib.sha256(Path(path or CLASSIFIER_PATH).read_bytes()).hexdigest()
+    return hashlib.sha256(Path(path or classifier_path(dataset)).read_bytes()).hexdigest()
 
 
 def _conv3x3_relu_pool(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -169,10 +182,10 @@ def _forward(images: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndar
     return feats, logits
 
 
-def _features_and_predictions(samples, batch_size: int = 500,
-                              params: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _features_and_predictions(samples, batch_size: int = 500, params: dict[str, np.ndarray] | None = None,
+                              dataset: str = "mnist") -> tuple[np.ndarray, np.ndarray]:
     x = as_images(samples)
-    params = params if params is not None else load_classifier()
+    params = params if params is not None else load_classifier(dataset=dataset)
     feats = np.empty((len(x), FEATURE_DIM), np.float64)
     preds = np.empty(len(x), np.int64)
     for i in range(0, len(x), batch_size):
@@ -182,14 +195,14 @@ def _features_and_predictions(samples, batch_size: int = 500,
     return feats, preds
 
 
-def features(images, batch_size: int = 500) -> np.ndarray:
+def features(images, batch_size: int = 500, dataset: str = "mnist") -> np.ndarray:
     """The classifier's 64-d penultimate features (post-ReLU), float64 ``(N, 64)``; any :func:`as_images` input."""
-    return _features_and_predictions(images, batch_size)[0]
+    return _features_and_predictions(images, batch_size, dataset=dataset)[0]
 
 
-def predict(images, batch_size: int = 500) -> np.ndarray:
-    """Predicted digit per image, int64 ``(N,)``; any :func:`as_images` input."""
-    return _features_and_predictions(images, batch_size)[1]
+def predict(images, batch_size: int = 500, dataset: str = "mnist") -> np.ndarray:
+    """Predicted class per image, int64 ``(N,)``; any :func:`as_images` input."""
+    return _features_and_predictions(images, batch_size, dataset=dataset)[1]
 
 
 def logits(images, batch_size: int = 500) -> np.ndarray:
@@ -354,28 +367,28 @@ _REF_KEYS = ("features", "predictions", "labels", "mu", "sigma", "sq_radii_k3")
 REFERENCES = ("test", "train")  # the 10k test images (reported), the last 10k training images (for selection)
 
 
-def _reference_file(reference: str = "test") -> Path:
+def _reference_file(reference: str = "test", dataset: str = "mnist") -> Path:
     from gans_common.mnist import cache_dir
-    return cache_dir() / f"evaluator-{reference}-ref-v2-{classifier_hash()[:16]}.npz"
+    return cache_dir(dataset) / f"evaluator-{reference}-ref-v2-{classifier_hash(dataset=dataset)[:16]}.npz"
 
 
-def _reference_images(reference: str) -> tuple[np.ndarray, np.ndarray]:
+def _reference_images(reference: str, dataset: str = "mnist") -> tuple[np.ndarray, np.ndarray]:
     from gans_common.mnist import load_mnist
     if reference == "test":
-        return load_mnist("test")
-    images, labels = load_mnist("train")
+        return load_mnist("test", dataset=dataset)
+    images, labels = load_mnist("train", dataset=dataset)
     return images[-10000:], labels[-10000:]  # not the first 10k, which the real-data floor scores
 
 
-def _reference(reference: str = "test") -> dict[str, np.ndarray]:
+def _reference(reference: str = "test", dataset: str = "mnist") -> dict[str, np.ndarray]:
     """Features, predictions, mean, covariance and k=3 radii of the 10k reference images (``reference``: the test
     set, or the last 10k training images); cached on disk and in memory."""
     if reference not in REFERENCES:
         raise ValueError(f"unknown reference {reference!r}: choose one of {', '.join(REFERENCES)}")
-    key = f"{reference}-{classifier_hash()}"
+    key = f"{dataset}-{reference}-{classifier_hash(dataset=dataset)}"
     if key in _MEMO:
         return _MEMO[key]
-    path = _reference_file(reference)
+    path = _reference_file(reference, dataset)
     ref = None
     if path.exists():
         try:
@@ -386,8 +399,8 @@ def _reference(reference: str = "test") -> dict[str, np.ndarray]:
         except Exception:  # unreadable or truncated cache: rebuild it
             ref = None
     if ref is None:
-        images, labels = _reference_images(reference)
-        feats, preds = _features_and_predictions(images)
+        images, labels = _reference_images(reference, dataset)
+        feats, preds = _features_and_predictions(images, dataset=dataset)
         mu, sigma = feature_stats(feats)
         ref = {"features": feats, "predictions": preds, "labels": labels.astype(np.int64), "mu": mu,
                "sigma": sigma, "sq_radii_k3": _kth_nn_radii(feats, _REF_K)}
@@ -403,8 +416,8 @@ def _reference(reference: str = "test") -> dict[str, np.ndarray]:
     return ref
 
 
-def _score(feats: np.ndarray, preds: np.ndarray, n_ref: int, reference: str = "test") -> dict:
-    ref = _reference(reference)
+def _score(feats: np.ndarray, preds: np.ndarray, n_ref: int, reference: str = "test", dataset: str = "mnist") -> dict:
+    ref = _reference(reference, dataset)
     if not 1 < n_ref <= len(ref["features"]):
         raise ValueError(f"n_ref must be in 2..{len(ref['features'])}; got {n_ref}")
     if len(feats) <= _REF_K:
@@ -418,11 +431,11 @@ def _score(feats: np.ndarray, preds: np.ndarray, n_ref: int, reference: str = "t
     out = {"fid": frechet_distance(mu_g, sig_g, mu_r, sig_r), "kid": kid(feats, rf),
            "precision": precision, "recall": recall}
     out.update(mode_coverage(preds))
-    out.update(n_samples=int(len(feats)), n_ref=int(n_ref), reference=reference)
+    out.update(n_samples=int(len(feats)), n_ref=int(n_ref), reference=reference, dataset=dataset)
     return out
 
 
-def evaluate(samples, n_ref: int = 10000, reference: str = "test") -> dict:
+def evaluate(samples, n_ref: int = 10000, reference: str = "test", dataset: str = "mnist") -> dict:
     """Score generated samples against the first ``n_ref`` MNIST test images (all 10k by default); with
     ``reference="train"`` against the last 10k training images instead (select hyperparameters on that, report on
     the test images, so a table is not tuned on its own reference).
@@ -431,19 +444,21 @@ def evaluate(samples, n_ref: int = 10000, reference: str = "test") -> dict:
     small N, so compare only numbers made with the same N). Returns a dict of plain Python numbers:
     ``fid``, ``kid``, ``precision``, ``recall`` (floats), ``digits_covered`` (int), ``kl_to_uniform`` (float),
     ``histogram`` (list of 10 ints), ``n_samples``, ``n_ref``. The FID is in this classifier's feature
-    space, not Inception's: not comparable with published FIDs.
+    space, not Inception's: not comparable with published FIDs. ``dataset``: whose classifier and reference
+    images score the samples ('mnist' or 'fashion-mnist'); the result names it, and publishing a run refuses
+    metrics of another dataset than the run's.
     """
-    feats, preds = _features_and_predictions(samples)
-    return _score(feats, preds, n_ref, reference)
+    feats, preds = _features_and_predictions(samples, dataset=dataset)
+    return _score(feats, preds, n_ref, reference, dataset)
 
 
-def real_floor(n: int = 10000, n_ref: int = 10000) -> dict:
-    """The real-vs-real floor: the first ``n`` MNIST training images scored exactly like generated samples."""
+def real_floor(n: int = 10000, n_ref: int = 10000, dataset: str = "mnist") -> dict:
+    """The real-vs-real floor: the first ``n`` training images scored exactly like generated samples."""
     from gans_common.mnist import load_mnist
-    images, _ = load_mnist("train")
+    images, _ = load_mnist("train", dataset=dataset)
     if not 3 < n <= len(images):
         raise ValueError(f"n must be in 4..{len(images)}; got {n}")
-    return evaluate(images[:n], n_ref=n_ref)
+    return evaluate(images[:n], n_ref=n_ref, dataset=dataset)
 
 
 def _fmt(d: dict) -> str:
@@ -459,17 +474,21 @@ def format_metrics(m: dict) -> str:
             f"{m['kl_to_uniform']:.3f}  ({m['n_samples']} samples)\ndigit histogram {m['histogram']}")
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    import argparse
+    parser = argparse.ArgumentParser(description="the real-vs-real floor of a dataset's yardstick")
+    parser.add_argument("--dataset", default="mnist", help="mnist (default) or fashion-mnist")
+    dataset = parser.parse_args(argv).dataset
     t0 = time.perf_counter()
-    _reference()
+    _reference(dataset=dataset)
     t_ref = time.perf_counter() - t0
     t0 = time.perf_counter()
-    floor = real_floor()
+    floor = real_floor(dataset=dataset)
     t_eval = time.perf_counter() - t0
-    print("Evaluator: features of the project's MNIST classifier (gans_study/classifier.npz, "
-          f"sha256 {classifier_hash()[:12]}); classifier-space FID, not Inception FID.")
+    print(f"Evaluator: features of the project's {dataset} classifier (gans_study/{classifier_file(dataset)}, "
+          f"sha256 {classifier_hash(dataset=dataset)[:12]}); classifier-space FID, not Inception FID.")
     print(f"Real-vs-real floor (first 10k train images vs 10k test images):\n  {_fmt(floor)}")
-    print(f"Reference statistics ready in {t_ref:.2f} s (cached at {_reference_file()}); "
+    print(f"Reference statistics ready in {t_ref:.2f} s (cached at {_reference_file(dataset=dataset)}); "
           f"scoring 10k samples took {t_eval:.2f} s")
     return 0
 

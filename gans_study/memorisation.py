@@ -42,22 +42,22 @@ def nearest(queries: np.ndarray, reference: np.ndarray, batch: int = 1000) -> tu
     return idx, dist
 
 
-def embed(images, space: str) -> np.ndarray:
+def embed(images, space: str, dataset: str = "mnist") -> np.ndarray:
     """Images as vectors of ``space``: 'pixel' (784 values in [0, 1]) or 'feature' (the evaluator's 64-d features)."""
     if space == "pixel":
         return _flat(images)
     if space == "feature":
-        return features(images)
+        return features(images, dataset=dataset)
     raise ValueError(f"unknown space {space!r}: use 'pixel' or 'feature'")
 
 
-def _cached(name: str, data, space: str, compute) -> np.ndarray:
+def _cached(name: str, data, space: str, dataset: str, compute) -> np.ndarray:
     """``compute()``, kept on disk beside the MNIST cache under a key of ``data``'s bytes (and, for features, the
     classifier): the training set's embedding and the test set's distances are the same for every model."""
     key = hashlib.md5(np.ascontiguousarray(data).tobytes()).hexdigest()[:16]
     if space == "feature":
-        key += "-" + classifier_hash()[:16]
-    path = cache_dir() / f"memorisation-{name}-{key}.npy"
+        key += "-" + classifier_hash(dataset=dataset)[:16]
+    path = cache_dir(dataset) / f"memorisation-{name}-{key}.npy"
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError):  # not there yet, or unreadable: compute it again
@@ -74,16 +74,17 @@ def _cached(name: str, data, space: str, compute) -> np.ndarray:
     return value
 
 
-def memorisation(samples, train_images, test_images, space: str = "pixel") -> dict:
+def memorisation(samples, train_images, test_images, space: str = "pixel", dataset: str = "mnist") -> dict:
     """The nearest training image of every sample, and the share of samples closer than the threshold.
 
     Returns ``index``/``distance`` (per sample), ``threshold`` (the 1st percentile of the test images'
     nearest-training distances), ``share`` (samples below it) and ``real_share`` (the second half of the test set
     against the threshold of the first half: the calibration check, about 0.01)."""
-    train = _cached(f"train-{space}", train_images, space, lambda: embed(train_images, space))
-    idx, dist = nearest(embed(samples, space), train)
-    test_dist = _cached(f"test-nn-{space}", np.concatenate([np.ravel(train_images), np.ravel(test_images)]), space,
-                        lambda: nearest(embed(test_images, space), train)[1])
+    train = _cached(f"train-{space}", train_images, space, dataset, lambda: embed(train_images, space, dataset))
+    idx, dist = nearest(embed(samples, space, dataset), train)
+    both = np.concatenate([np.ravel(train_images), np.ravel(test_images)])
+    test_dist = _cached(f"test-nn-{space}", both, space, dataset,
+                        lambda: nearest(embed(test_images, space, dataset), train)[1])
     threshold = float(np.percentile(test_dist, PERCENTILE))
     half = len(test_dist) // 2
     real_share = float((test_dist[half:] < np.percentile(test_dist[:half], PERCENTILE)).mean())

@@ -20,6 +20,10 @@ def publish(run_dir: str | Path, results_dir: str | Path, interpolation=None, **
     into ``results_dir``."""
     run_dir, results_dir = Path(run_dir), Path(results_dir)
     record = json.loads((run_dir / "record.json").read_text()) | extra
+    trained_on, scored_on = record["config"].get("dataset", "mnist"), (extra.get("metrics") or {}).get("dataset")
+    if scored_on not in (None, trained_on):
+        raise ValueError(f"{run_dir} was trained on {trained_on} but its metrics were scored with the {scored_on} "
+                         f"classifier: evaluate(samples, dataset={trained_on!r})")
     hist = load_history(run_dir)
     stride = max(1, len(hist["step"]) // 500)
     record["losses"] = {k: [round(float(x), 5) for x in np.asarray(v)[::stride]] for k, v in hist.items()}

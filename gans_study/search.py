@@ -123,7 +123,7 @@ def run_trial(spec: dict) -> dict:
     trainer, fit = pkg.train(cfg, run_dir, resume=(run_dir / "checkpoint").exists(), progress=False,
                              callbacks=study_callbacks())
     samples = loop.sample(trainer, cfg, N_EVAL)
-    metrics = {ref: evaluate(samples, reference=ref) for ref in ("train", "test")}
+    metrics = {ref: evaluate(samples, reference=ref, dataset=cfg.dataset) for ref in ("train", "test")}
     record = dict(name=trial.name, variant=trial.variant, candidate=trial.candidate, overrides=trial.overrides,
                   framework=trial.framework, seed=trial.seed, epochs=trial.epochs,
                   images_seen_by_d=trial.epochs * fit["images"], config=cfg.to_dict(), device=fit["device"],

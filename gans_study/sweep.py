@@ -252,7 +252,7 @@ def run_point(point: Point, images, labels, make_trainer, scratch: Path) -> dict
             fit_record = loop.fit(trainer, cfg.replace(epochs=epoch), run_dir, resume=fit_record is not None,
                                   progress=False)
             t0 = time.perf_counter()
-            metrics = evaluate(loop.sample(trainer, cfg, point.n_eval))
+            metrics = evaluate(loop.sample(trainer, cfg, point.n_eval), dataset=cfg.dataset)
             eval_seconds += time.perf_counter() - t0
             checkpoints.append(dict(epoch=epoch, generator_steps=fit_record["generator_steps"],
                                     **{k: v for k, v in metrics.items() if k not in ("n_samples", "n_ref")}))

@@ -71,7 +71,7 @@ print("smoke run" if SMOKE else "full run", cfg)
 
 # %%
 # NBVAL_CHECK_OUTPUT: identical in smoke and full runs
-images, labels = load_mnist("train")  # MD5-verified uint8
+images, labels = load_mnist("train", dataset=cfg.dataset)  # MD5-verified uint8
 print(images.shape, images.dtype, "images per digit:", np.bincount(labels).tolist())
 
 # %%
@@ -163,7 +163,7 @@ Image(filename=gif)
 
 # %%
 samples = loop.sample(trainer, cfg, final_samples(SMOKE))
-metrics = evaluate(samples)
+metrics = evaluate(samples, dataset=cfg.dataset)
 print(format_metrics(metrics))
 
 # %% [markdown]
@@ -171,8 +171,8 @@ print(format_metrics(metrics))
 # Each sample's nearest training image, in pixels and in the classifier's feature space (`gans_study/memorisation.py`). Real test digits are new by definition, so the 1st percentile of their distances to the training set is "too close": a generator that copies puts far more than 1% of its samples below it (the calibration line checks the measure on held-out test digits). Top row: samples; below each, its nearest training image in pixels, then in features.
 
 # %%
-test_images, _ = load_mnist("test")
-copies = {space: memorisation(samples, images, test_images, space) for space in ("pixel", "feature")}
+test_images, _ = load_mnist("test", dataset=cfg.dataset)
+copies = {space: memorisation(samples, images, test_images, space, cfg.dataset) for space in ("pixel", "feature")}
 for space, found in copies.items():
     metrics[f"memorised_{space}"] = found["share"]
     print(f"{space}: {found['share']:.2%} of the samples are closer to a training image than 99% of test digits "
@@ -212,4 +212,4 @@ fig.savefig(paths.images_dir / f"{FRAMEWORK}_{VARIANT}_side_by_side.png", dpi=90
 
 # %%
 other_metrics = (names[1], other_run[0]["metrics"]) if other_run else None
-Markdown(reading(metrics, real_floor(), record.get("curve"), other_metrics))
+Markdown(reading(metrics, real_floor(dataset=cfg.dataset), record.get("curve"), other_metrics))

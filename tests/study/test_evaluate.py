@@ -231,7 +231,7 @@ def test_evaluate_real_and_broken_samples(test_images):
     images, labels = test_images
     real = E.evaluate(images[:1000], n_ref=2000)  # the reference itself: near-perfect scores
     assert set(real) == {"fid", "kid", "precision", "recall", "digits_covered", "kl_to_uniform", "histogram",
-                         "n_samples", "n_ref", "reference"}
+                         "n_samples", "n_ref", "reference", "dataset"}
     assert real["reference"] == "test"
     json.dumps(real)  # plain Python numbers only
     assert real["digits_covered"] == 10 and real["n_samples"] == 1000 and real["n_ref"] == 2000
@@ -279,3 +279,14 @@ def test_training_reference_is_the_last_10k_training_images(test_images):
     assert on_train["reference"] == "train" and on_train["fid"] < 1e-3 and on_test["fid"] > 1
     with pytest.raises(ValueError, match="unknown reference 'val': choose one of test, train"):
         E.evaluate(train[:10], reference="val")
+
+
+def test_each_dataset_is_scored_by_its_own_classifier():
+    from gans_common.mnist import load_mnist
+    fashion, _ = load_mnist("test", dataset="fashion-mnist")
+    own = E.evaluate(fashion[:2000], n_ref=2000, dataset="fashion-mnist")
+    assert own["dataset"] == "fashion-mnist" and own["fid"] < 5 and own["digits_covered"] == 10
+    assert E.evaluate(fashion[:2000], n_ref=2000)["fid"] > 100 * own["fid"]  # MNIST's yardstick: far off
+    assert E.classifier_hash(dataset="fashion-mnist") != E.classifier_hash()
+    with pytest.raises(FileNotFoundError, match="python tools/train_classifier.py --dataset kmnist"):
+        E.classifier_path("kmnist")

@@ -152,3 +152,10 @@ def test_resume_state_round_trip(tmp_path):
     assert runs.load_history(run_dir)["g_loss"][:2] == [2.0, 2.0]
     with pytest.raises(runs.RunDirError, match="holds no checkpoint"):
         runs.read_checkpoint_state(tmp_path)
+
+
+def test_publishing_metrics_of_the_other_dataset_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="trained on mnist but its metrics were scored with the fashion-mnist "
+                                         "classifier: evaluate\\(samples, dataset='mnist'\\)"):
+        publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS | {"dataset": "fashion-mnist"})
+    assert not (tmp_path / "results").exists()  # nothing written
