@@ -28,15 +28,19 @@ def _curve_sentence(curve: list[dict]) -> str:
     return f"The FID had flattened ({between}): more of the same training would change little."
 
 
+def _noun(m: dict) -> str:
+    return "digit" if m.get("dataset", "mnist") == "mnist" else "item"  # Fashion-MNIST: clothing items
+
+
 def _pr_sentence(m: dict, floor: dict) -> str:
-    p, r = m["precision"], m["recall"]
+    p, r, noun = m["precision"], m["recall"], _noun(m)
     head = (f"Precision {p:.2f} (real data: {floor['precision']:.2f}) is the share of samples that lie among real "
-            f"digits; recall {r:.2f} (real data: {floor['recall']:.2f}) the share of real digits the samples reach.")
+            f"{noun}s; recall {r:.2f} (real data: {floor['recall']:.2f}) the share of real {noun}s the samples reach.")
     if p < r - PR_GAP:
-        return head + (" Precision is the weaker: many samples are off the digits' manifold; look in the grid for "
+        return head + (f" Precision is the weaker: many samples are off the {noun}s' manifold; look in the grid for "
                        "broken, blotchy or blurred strokes.")
     if r < p - PR_GAP:
-        return head + (" Recall is the weaker: the samples look like digits but cover less of their variety; look "
+        return head + (f" Recall is the weaker: the samples look like {noun}s but cover less of their variety; look "
                        "for the same few shapes repeated.")
     return head + " Neither is much weaker than the other."
 
@@ -45,8 +49,8 @@ def _digits_sentence(m: dict) -> str:
     share = np.asarray(m["histogram"], float) / max(1, sum(m["histogram"]))
     rare = [str(d) for d in np.flatnonzero(share < RARE_SHARE)]
     heavy = [f"{d} ({share[d]:.0%})" for d in np.flatnonzero(share > HEAVY_SHARE)]
-    most, least = int(share.argmax()), int(share.argmin())
-    text = (f"By the classifier's reading, digit {most} is the most common ({share[most]:.0%} of the samples) and "
+    most, least, noun = int(share.argmax()), int(share.argmin()), _noun(m)
+    text = (f"By the classifier's reading, {'digit' if noun == 'digit' else 'class'} {most} is the most common ({share[most]:.0%} of the samples) and "
             f"{least} the least ({share[least]:.1%}); uniform would be 10% each.")
     if rare:
         text += f" Mode collapse: {', '.join(rare)} {'is' if len(rare) == 1 else 'are'} (nearly) never drawn."

@@ -41,3 +41,8 @@ def test_other_framework_is_quoted_when_given():
     text = reading(metrics(), FLOOR, other=("TensorFlow", dict(fid=61.25)))
     assert "The TensorFlow run of this variant scored FID 61.2" in text
     assert "TensorFlow" not in reading(metrics(), FLOOR)
+
+
+def test_fashion_mnist_is_not_called_digits():
+    text = reading(metrics(precision=0.4) | {"dataset": "fashion-mnist"}, FLOOR)
+    assert "real items" in text and "class 0 is the most common" in text and "digit" not in text.replace("10%", "")
