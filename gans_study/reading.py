@@ -50,7 +50,8 @@ def _digits_sentence(m: dict) -> str:
     rare = [str(d) for d in np.flatnonzero(share < RARE_SHARE)]
     heavy = [f"{d} ({share[d]:.0%})" for d in np.flatnonzero(share > HEAVY_SHARE)]
     most, least, noun = int(share.argmax()), int(share.argmin()), _noun(m)
-    text = (f"By the classifier's reading, {'digit' if noun == 'digit' else 'class'} {most} is the most common ({share[most]:.0%} of the samples) and "
+    label = "digit" if noun == "digit" else "class"
+    text = (f"By the classifier's reading, {label} {most} is the most common ({share[most]:.0%} of the samples) and "
             f"{least} the least ({share[least]:.1%}); uniform would be 10% each.")
     if rare:
         text += f" Mode collapse: {', '.join(rare)} {'is' if len(rare) == 1 else 'are'} (nearly) never drawn."
