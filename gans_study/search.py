@@ -186,10 +186,36 @@ def report(records: Path) -> str:
                      f"{min(shares):.1%} / {max(shares):.1%} | {sum(r['train_seconds'] for r in rs) / len(rs):.0f} |")
     devices = sorted({r["device"] for r in rows})
     commits = sorted({r["commit"] for r in rows})
+    found = winners(groups)
+    if found:
+        lines += ["", "What won, per variant and budget (selected on the training reference, reported on the test "
+                      "images):", "", *found]
     return "\n".join(lines) + (f"\n\nDevices: {', '.join(devices)}. Commits: {', '.join(commits)}. "
                                f"{N_EVAL} samples per trial; mean ± std over seeds where there are several. "
                                f"train s: training wall time as recorded, slower where a trial shared the CPU "
                                f"with other work: the budget rule is images seen by D, not seconds.")
+
+
+def winners(groups: dict[tuple, list[dict]]) -> list[str]:
+    """One line per (variant, epochs, framework) with two or more candidates: the best by mean train-reference FID
+    and how far it is from the preset (or from the runner-up where the preset won), with the seed spread."""
+    out = []
+    by_budget: dict[tuple, dict[str, list[dict]]] = {}
+    for (variant, epochs, candidate, framework), rs in groups.items():
+        by_budget.setdefault((variant, epochs, framework), {})[candidate] = rs
+    for (variant, epochs, framework), cands in sorted(by_budget.items(),
+                                                      key=lambda kv: (list(PRESETS).index(kv[0][0]), kv[0][1])):
+        if len(cands) < 2:
+            continue
+        ranked = sorted(cands, key=lambda c: _mean(cands[c], "train", "fid"))
+        best = ranked[0]
+        other = "preset" if best != "preset" and "preset" in cands else ranked[1]
+        ratio = _mean(cands[other], "test", "fid") / _mean(cands[best], "test", "fid")
+        out.append(f"- {variant}, {epochs} epochs, {framework}: **{best}** (FID {_fmt(cands[best], 'train', 'fid')} "
+                   f"train ref, {_fmt(cands[best], 'test', 'fid')} test ref, {len(cands[best])} seed(s)) against "
+                   f"{other} ({_fmt(cands[other], 'train', 'fid')} / {_fmt(cands[other], 'test', 'fid')}, "
+                   f"{len(cands[other])} seed(s)): {ratio:.2f}x lower test FID; {len(cands)} candidates")
+    return out
 
 
 def _mean(rs, ref, key):
