@@ -404,16 +404,22 @@ def _reference(reference: str = "test", dataset: str = "mnist") -> dict[str, np.
         mu, sigma = feature_stats(feats)
         ref = {"features": feats, "predictions": preds, "labels": labels.astype(np.int64), "mu": mu,
                "sigma": sigma, "sq_radii_k3": _kth_nn_radii(feats, _REF_K)}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **ref)
-            os.replace(tmp, path)
-        except OSError:  # read-only cache: keep it in memory only
-            pass
+        save_cache(path, lambda fh: np.savez(fh, **ref))
     _MEMO[key] = ref
     return ref
+
+
+def save_cache(path: Path, write) -> None:
+    """Write a cache file atomically, ``write(fh)`` into a temporary file beside ``path`` then a rename (a second
+    process reads the whole file or none); a read-only cache is skipped: the value stays in memory only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _score(feats: np.ndarray, preds: np.ndarray, n_ref: int, reference: str = "test", dataset: str = "mnist") -> dict:

@@ -9,15 +9,13 @@ check: half of the test set sets the threshold and the other half is scored, whi
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 
 import numpy as np
 
 from gans_common.images import to_uint8
 from gans_common.mnist import cache_dir
 
-from .evaluate import as_images, classifier_hash, features
+from .evaluate import as_images, classifier_hash, features, save_cache
 
 PERCENTILE = 1.0  # "too close": below this percentile of the test images' nearest-training distances
 
@@ -51,10 +49,14 @@ def embed(images, space: str, dataset: str = "mnist") -> np.ndarray:
     raise ValueError(f"unknown space {space!r}: use 'pixel' or 'feature'")
 
 
-def _cached(name: str, data, space: str, dataset: str, compute) -> np.ndarray:
-    """``compute()``, kept on disk beside the MNIST cache under a key of ``data``'s bytes (and, for features, the
-    classifier): the training set's embedding and the test set's distances are the same for every model."""
-    key = hashlib.md5(np.ascontiguousarray(data).tobytes()).hexdigest()[:16]
+def _cached(name: str, arrays: list, space: str, dataset: str, compute) -> np.ndarray:
+    """``compute()``, kept on disk beside the dataset's cache under a key of the ``arrays``' bytes (and, for
+    features, the classifier): the training set's embedding and the test set's distances are the same for every
+    model."""
+    digest = hashlib.md5()
+    for a in arrays:
+        digest.update(np.ascontiguousarray(a).tobytes())
+    key = digest.hexdigest()[:16]
     if space == "feature":
         key += "-" + classifier_hash(dataset=dataset)[:16]
     path = cache_dir(dataset) / f"memorisation-{name}-{key}.npy"
@@ -63,14 +65,7 @@ def _cached(name: str, data, space: str, dataset: str, compute) -> np.ndarray:
     except (OSError, ValueError):  # not there yet, or unreadable: compute it again
         pass
     value = compute()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, value)
-        os.replace(tmp, path)  # atomic: a second process reads the whole file or none
-    except OSError:  # read-only cache: keep going without it
-        pass
+    save_cache(path, lambda fh: np.save(fh, value))
     return value
 
 
@@ -80,21 +75,15 @@ def memorisation(samples, train_images, test_images, space: str = "pixel", datas
     Returns ``index``/``distance`` (per sample), ``threshold`` (the 1st percentile of the test images'
     nearest-training distances), ``share`` (samples below it) and ``real_share`` (the second half of the test set
     against the threshold of the first half: the calibration check, about 0.01)."""
-    train = _cached(f"train-{space}", train_images, space, dataset, lambda: embed(train_images, space, dataset))
+    train = _cached(f"train-{space}", [train_images], space, dataset, lambda: embed(train_images, space, dataset))
     idx, dist = nearest(embed(samples, space, dataset), train)
-    both = np.concatenate([np.ravel(train_images), np.ravel(test_images)])
-    test_dist = _cached(f"test-nn-{space}", both, space, dataset,
+    test_dist = _cached(f"test-nn-{space}", [train_images, test_images], space, dataset,
                         lambda: nearest(embed(test_images, space, dataset), train)[1])
     threshold = float(np.percentile(test_dist, PERCENTILE))
     half = len(test_dist) // 2
     real_share = float((test_dist[half:] < np.percentile(test_dist[:half], PERCENTILE)).mean())
     return dict(space=space, index=idx, distance=dist, threshold=threshold, share=float((dist < threshold).mean()),
                 real_share=real_share)
-
-
-def summary(found: dict) -> dict:
-    """The numbers of :func:`memorisation` for a record (no per-sample arrays)."""
-    return {k: found[k] for k in ("space", "threshold", "share", "real_share")}
 
 
 def neighbour_rows(samples, train_images, found: dict[str, dict], n: int = 10) -> np.ndarray:
