@@ -52,20 +52,22 @@ class GANConfig:
 
 PRESETS: dict[str, dict] = {
     # Why each value is what it is; the measurements behind them are in results/ (records) and README (tables).
+    # epochs: the study's equal budget, the same 20 passes over the 60k training images (1.2M real images seen by
+    # D) for every variant. The other values won the quality search at that budget (python -m gans_study.search
+    # --report; records in results/search/), each against the variant's earlier preset, which is the search's BASE.
+    # "ttur-ema": G learns 4x faster than D (the two time-scale rule of Heusel et al. 2017, TF-GAN's MNIST rates
+    # scaled down), and samples come from an EMA of G's weights (Yazici et al. 2019).
     # Goodfellow et al. 2014, MLP pair; the non-saturating G loss the paper recommends in practice.
-    # epochs: where its budget curve stops improving (make budget, results/budget/).
-    "vanilla": dict(loss="nonsaturating", arch="mlp", epochs=30),
+    "vanilla": dict(loss="nonsaturating", arch="mlp", lr_g=4e-4, lr_d=1e-4, ema_decay=0.999, epochs=20),
     # Mao et al. 2017 least-squares loss on the same MLP pair (the seed's "LSGAN loss + Vanilla architecture").
-    # D learns 4x slower than G: with equal rates the MLP D won outright and G collapsed to one digit (README).
-    # epochs: where its budget curve flattens (make budget, results/budget/).
-    "lsgan": dict(loss="lsgan", arch="mlp", lr_d=5e-5, epochs=45),
-    # Radford et al. 2016: conv pair with batch norm, Adam(2e-4, beta1=0.5).
-    # epochs: past here the budget curve gains less per epoch than the seed spread (make budget, results/budget/).
-    "dcgan": dict(loss="nonsaturating", arch="dcgan", d_norm="batch", epochs=5),
+    "lsgan": dict(loss="lsgan", arch="mlp", lr_g=4e-4, lr_d=1e-4, ema_decay=0.999, epochs=20),
+    # Radford et al. 2016: conv pair with batch norm, Adam(beta1=0.5); the EMA's batch-norm statistics are
+    # recomputed on fixed noise before sampling.
+    "dcgan": dict(loss="nonsaturating", arch="dcgan", d_norm="batch", lr_g=4e-4, lr_d=1e-4, ema_decay=0.999,
+                  epochs=20),
     # Gulrajani et al. 2017, Algorithm 1: n_critic=5, lambda=10, Adam(1e-4, 0, 0.9), critic without batch norm.
-    # epochs: where its budget curve flattens (make budget, results/budget/).
     "wgan_gp": dict(loss="wasserstein", arch="dcgan", d_norm="none", k_steps=5, lr_g=1e-4, lr_d=1e-4,
-                    beta1=0.0, beta2=0.9, epochs=22),
+                    beta1=0.0, beta2=0.9, epochs=20),
 }
 
 

@@ -93,23 +93,25 @@ def progress_figure(results):
     return fig
 
 
-def load_seeds(results_dir) -> dict[tuple[str, str], list[dict]]:
+def load_seeds(results_dir, dataset: str = "mnist") -> dict[tuple[str, str], list[dict]]:
     """{(variant, framework): [record of every published seed]} for the 4 x 2 models, read from ``results_dir``
     and its subfolders (e.g. ``results/gpu/``, runs made on another device). Only records trained with their
-    variant's current preset count (any seed): an experiment with other settings, or a record left from an older
-    preset, is never averaged into the table."""
+    variant's current preset on ``dataset`` count (any seed): an experiment with other settings, a record left
+    from an older preset, or another dataset's run, is never averaged into the table."""
     folders = [Path(results_dir), *sorted(p for p in Path(results_dir).iterdir() if p.is_dir())] \
         if Path(results_dir).is_dir() else []
     records = {(v, f): [load_result(d, f, v, s)[0] for d in folders for s in result_seeds(d, f, v)]
                for v in PRESETS for f in FRAMEWORKS}
-    return {key: [r for r in rs if is_preset(r)] for key, rs in records.items()}
+    return {key: [r for r in rs if is_preset(r, dataset=dataset)] for key, rs in records.items()}
 
 
-def is_preset(record: dict) -> bool:
-    """Was ``record`` trained with its variant's current preset (any seed)? A field the record lacks was added to
-    the config later, with a default that keeps the old behaviour: the record had that default."""
-    config = json.loads(json.dumps(make_config(**record["config"]).to_dict() | dict(seed=0)))
-    preset = make_config(config["variant"]).to_dict() | dict(seed=0)
+def is_preset(record: dict, ignore: tuple[str, ...] = (), dataset: str = "mnist") -> bool:
+    """Was ``record`` trained with its variant's current preset on ``dataset`` (any seed; any value of the fields
+    in ``ignore``)? A field the record lacks was added to the config later, with a default that keeps the old
+    behaviour: the record had that default."""
+    same = dict(seed=0) | {k: None for k in ignore}
+    config = json.loads(json.dumps(make_config(**record["config"]).to_dict() | same))
+    preset = make_config(config["variant"], dataset=dataset).to_dict() | same
     return json.loads(json.dumps(preset)) == config  # through JSON, as the record was: tuples become lists
 
 
@@ -224,7 +226,8 @@ def longer_runs(folder, seeds: dict, metric: str = "fid") -> list[str]:
         v, f, d = r["config"]["variant"], r["framework"], short_device(r["device"])
         preset = make_config(v).epochs
         points = [p for p in r.get("curve", []) if p["epoch"] >= preset]
-        if r["config"]["epochs"] <= preset or not points or points[0]["epoch"] != preset:
+        if (r["config"]["epochs"] <= preset or not points or points[0]["epoch"] != preset
+                or not is_preset(r, ignore=("epochs",))):  # another preset's run says nothing about this one
             continue
         same = preset_runs.get((v, f, d), [])
         per_epoch = np.mean([np.mean(x["epoch_seconds"]) for x in same]) if same else np.mean(r["epoch_seconds"])
@@ -269,3 +272,53 @@ def curves_figure(seeds: dict, metric: str = "fid"):
 
 
 CURVE_NOTE = f"{CURVE_SAMPLES // 1000}k samples"
+
+
+# The study's questions, as pairs of models whose FIDs answer them: (question, model a, model b); a model is a
+# variant, both frameworks pooled.
+QUESTIONS = (("the least-squares loss beats the non-saturating one on the MLP pair", "lsgan", "vanilla"),
+             ("the conv nets beat the MLP pair (same non-saturating loss)", "dcgan", "vanilla"),
+             ("the Wasserstein critic with gradient penalty beats DCGAN's discriminator (same conv nets)",
+              "wgan_gp", "dcgan"))
+
+
+def _variant_fid(seeds: dict, variant: str, metric: str = "fid") -> float | None:
+    values = [r["metrics"][metric] for (v, _f), rs in seeds.items() if v == variant for r in rs if "metrics" in r]
+    return float(np.mean(values)) if values else None
+
+
+def dataset_findings(first: dict, second: dict, names=("MNIST", "Fashion-MNIST"), metric: str = "fid") -> list[str]:
+    """Which of the first dataset's findings hold on the second, as sentences: the ranking of the four variants,
+    each of QUESTIONS, and which framework scored lower per variant. Means over every seed and framework on the
+    table's devices; FIDs of different datasets are in different feature spaces, so only orders are compared."""
+    out = []
+    ranks = []
+    for seeds in (first, second):
+        fids = {v: _variant_fid(seeds, v, metric) for v in PRESETS}
+        ranks.append([v for v in sorted(fids, key=lambda v: fids[v]) if fids[v] is not None])
+    if all(len(r) == len(PRESETS) for r in ranks):
+        same = "the same" if ranks[0] == ranks[1] else "a different"
+        out.append(f"Ranking by {metric} (best first): {names[0]} {' < '.join(ranks[0])}; {names[1]} "
+                   f"{' < '.join(ranks[1])}: {same} order.")
+    for question, a, b in QUESTIONS:
+        fa, fb = ([_variant_fid(seeds, v, metric) for v in (a, b)] for seeds in (first, second))
+        if None in fa or None in fb:
+            continue
+        verdicts = [x[0] < x[1] for x in (fa, fb)]
+        says = "holds" if verdicts[0] == verdicts[1] else "does not hold"
+        out.append(f"{question}: {names[0]} {'yes' if verdicts[0] else 'no'} ({a} {fa[0]:.1f} vs {b} {fa[1]:.1f}), "
+                   f"{names[1]} {'yes' if verdicts[1] else 'no'} ({fb[0]:.1f} vs {fb[1]:.1f}): {says}.")
+    for v in PRESETS:
+        parts = []
+        for seeds, name in zip((first, second), names):
+            by_fw = [[r["metrics"][metric] for r in seeds.get((v, f), []) if "metrics" in r] for f in FRAMEWORKS]
+            if not all(by_fw):
+                break
+            gap = abs(np.mean(by_fw[0]) - np.mean(by_fw[1])) / np.mean(by_fw[0] + by_fw[1])
+            spread = max(np.ptp(x) for x in by_fw) / np.mean(by_fw[0] + by_fw[1])
+            n = min(len(x) for x in by_fw)
+            parts.append(f"{gap:.0%} on {name} (" + (f"seed spread {spread:.0%}" if n >= 2 else "one seed: no spread")
+                         + ")")
+        else:
+            out.append(f"{v}: PyTorch and TensorFlow {metric} differ by " + ", by ".join(parts) + " of their mean.")
+    return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import dataclasses
 import json
 import os
 import shutil
@@ -29,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gans_common.config import PRESETS, make_config
+from gans_common.config import PRESETS, GANConfig, make_config
 from gans_common.frameworks import PACKAGES as FRAMEWORKS
 
 from .stats import format_mean_std
@@ -38,7 +39,17 @@ SCREEN_EPOCHS = 6
 FINAL_EPOCHS = 20
 N_EVAL = 10000
 
-# Candidates per variant: name -> overrides of the preset (``epochs`` is the stage's). Within each family:
+# The presets the search started from (gans_common/config.py before the search chose today's): candidates
+# override these, not today's presets, so a recorded trial keeps meaning the config it was trained with.
+BASE: dict[str, dict] = {
+    "vanilla": dict(loss="nonsaturating", arch="mlp"),
+    "lsgan": dict(loss="lsgan", arch="mlp", lr_d=5e-5),
+    "dcgan": dict(loss="nonsaturating", arch="dcgan", d_norm="batch"),
+    "wgan_gp": dict(loss="wasserstein", arch="dcgan", d_norm="none", k_steps=5, lr_g=1e-4, lr_d=1e-4, beta1=0.0,
+                    beta2=0.9),
+}
+
+# Candidates per variant: name -> overrides of BASE (``epochs`` is the stage's). Within each family:
 # capacity (width), learning rates, Adam's beta1, batch size and an EMA of G's weights.
 CANDIDATES: dict[str, dict[str, dict]] = {
     "vanilla": {
@@ -93,7 +104,8 @@ class Trial:
         return CANDIDATES[self.variant][self.candidate] | dict(epochs=self.epochs, seed=self.seed)
 
     def config(self):
-        return make_config(self.variant, **self.overrides)
+        defaults = {f.name: f.default for f in dataclasses.fields(GANConfig) if f.name != "variant"}
+        return make_config(self.variant, **(defaults | BASE[self.variant] | self.overrides))
 
 
 def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch",), seeds: int = 1,

@@ -57,7 +57,7 @@ FRAMEWORK, VARIANT = "pytorch", "vanilla"
 
 # %% [markdown]
 # ## Config
-# Every hyperparameter comes from the preset in `gans_common/config.py`; override any field in `notebook.setup` (e.g. `k_steps=5`, `loss="saturating"`, `digits=[0]`, `real_label=0.9`).
+# Every hyperparameter comes from the preset in `gans_common/config.py`: the paper's recipe where the quality search (`results/search/README.md`) found nothing better at the study's budget of 20 epochs, otherwise the search's winner (`lr_g` ≠ `lr_d`: G learns faster than D; `ema_decay`: samples come from an exponential moving average of G's weights, Yazici et al. 2019). Override any field in `notebook.setup` (e.g. `k_steps=5`, `loss="saturating"`, `digits=[0]`, `real_label=0.9`).
 
 # %%
 RESUME = False  # True continues the run saved in paths.run_dir after an interruption

@@ -32,8 +32,9 @@ def test_real_examples_are_ten_of_each_digit():
     assert ex.shape == (100, 28, 28) and ex[:, 0, 0].tolist() == sorted(ex[:, 0, 0].tolist())
 
 
-def fake_run(tmp_path, framework="pytorch", variant="dcgan", epochs=5, seed=0, curve=()):
-    cfg = make_config(variant, epochs=epochs, seed=seed)
+def fake_run(tmp_path, framework="pytorch", variant="dcgan", epochs=None, seed=0, curve=(), **overrides):
+    cfg = make_config(variant, epochs=epochs, seed=seed, **overrides)  # epochs None: the preset's
+    epochs = cfg.epochs
     run_dir = runs.prepare_run_dir(tmp_path / f"run{seed}", cfg, resume=False)
     hist = {"step": list(range(1, 1201)), "d_loss": [1.0] * 1200, "g_loss": [2.0] * 1200}
     runs.save_checkpoint(run_dir, lambda folder: None, dict(epoch=epochs, step_in_epoch=0, history=hist))
@@ -50,7 +51,7 @@ def test_publish_thins_losses_and_keeps_ten_snapshots(tmp_path):
     record = json.loads(path.read_text())
     assert record["metrics"] == {"fid": 1.5} and len(record["losses"]["step"]) == 600
     rec, samples = load_result(tmp_path / "results", "pytorch", "dcgan")
-    assert samples["samples"].shape == (100, 28, 28) and samples["snapshots"].shape == (5, 10, 28, 28)
+    assert samples["samples"].shape == (100, 28, 28) and samples["snapshots"].shape == (make_config("dcgan").epochs, 10, 28, 28)
     assert load_result(tmp_path / "results", "tensorflow", "dcgan") is None
 
 
@@ -61,11 +62,12 @@ def test_comparison_names_the_notebooks_of_missing_runs(tmp_path):
     assert message.startswith("1 of 8 runs found") and "notebooks/tensorflow/dcgan.ipynb" in message
     table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
     # copies (px): "—" for a record from before the memorisation check
-    assert "| dcgan | PyTorch | cpu | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | — | 5 | 30.00 |" in table
+    n = make_config("dcgan").epochs
+    assert f"| dcgan | PyTorch | cpu | 1 | 12.3 | 0.5 | 0.700 | 0.600 | 10.0 | 0.010 | — | {n} | 30.00 |" in table
     assert "| dcgan | TensorFlow | — | 0 | — |" in table
     publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS | {"fid": 12.3, "memorised_pixel": 0.004})
     table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
-    assert "| 10.0 | 0.010 | 0.004 | 5 | 30.00 |" in table
+    assert f"| 10.0 | 0.010 | 0.004 | {n} | 30.00 |" in table
 
 
 def test_interpolation_strips_are_published_and_shown(tmp_path):
@@ -104,23 +106,28 @@ def test_seeds_on_another_device_get_their_own_row(tmp_path):
 
 def test_records_of_other_settings_stay_out_of_the_table(tmp_path):
     publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
-    publish(fake_run(tmp_path / "longer", epochs=10, seed=1), tmp_path / "results" / "budget", metrics=METRICS)
+    longer = 2 * make_config("dcgan").epochs
+    publish(fake_run(tmp_path / "longer", epochs=longer, seed=1), tmp_path / "results" / "budget", metrics=METRICS)
     seeds = compare.load_seeds(tmp_path / "results")
     assert [r["config"]["seed"] for r in seeds[("dcgan", "pytorch")]] == [0]
     assert not compare.is_preset(json.loads((tmp_path / "results" / "budget" / "pytorch_dcgan_seed1.json").read_text()))
 
 
 def test_longer_runs_report_the_curve_beyond_the_preset(tmp_path):
-    preset = fake_run(tmp_path)  # dcgan's preset: 5 epochs at 30 s/epoch (fake_run)
+    n = make_config("dcgan").epochs
+    preset = fake_run(tmp_path)  # dcgan's preset at 30 s/epoch (fake_run)
     publish(preset, tmp_path / "results", metrics=METRICS)
-    curve = [dict(epoch=e, generator_steps=100 * e, train_seconds=10.0 * e, fid=f) for e, f in ((4, 90.0),
-             (5, 80.0), (8, 70.0), (10, 60.0))]
-    publish(fake_run(tmp_path / "longer", epochs=10, curve=curve), tmp_path / "results" / "budget",
-                 metrics=METRICS)
+    curve = [dict(epoch=e, generator_steps=100 * e, train_seconds=10.0 * e, fid=f) for e, f in ((n - 1, 90.0),
+             (n, 80.0), (n + n // 2, 70.0), (2 * n, 60.0))]
+    publish(fake_run(tmp_path / "longer", epochs=2 * n, curve=curve), tmp_path / "results" / "budget",
+            metrics=METRICS)
+    # a longer run of another config (an older preset) says nothing about this preset's curve
+    other = fake_run(tmp_path / "other", epochs=2 * n, seed=1, curve=curve, lr_g=1e-3)
+    publish(other, tmp_path / "results" / "budget", metrics=METRICS)
     seeds = compare.load_seeds(tmp_path / "results")
     (line,) = compare.longer_runs(tmp_path / "results" / "budget", seeds)
-    assert line == ("dcgan · PyTorch · cpu, seed 0: fid 80 at 5 -> 70 at 8 -> 60 at 10 epochs (-25% for 2.0x the "
-                    "preset's 5 epochs, +2.5 min of training at 30.0 s/epoch)")
+    assert line == (f"dcgan · PyTorch · cpu, seed 0: fid 80 at {n} -> 70 at {n + n // 2} -> 60 at {2 * n} epochs "
+                    f"(-25% for 2.0x the preset's {n} epochs, +{n * 30 / 60:.1f} min of training at 30.0 s/epoch)")
 
 
 def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
@@ -148,7 +155,7 @@ def test_curves_figure_draws_one_line_per_model_in_each_panel(tmp_path):
 
 def test_resume_state_round_trip(tmp_path):
     run_dir = fake_run(tmp_path)
-    assert runs.read_checkpoint_state(run_dir)["epoch"] == 5
+    assert runs.read_checkpoint_state(run_dir)["epoch"] == make_config("dcgan").epochs
     assert runs.load_history(run_dir)["g_loss"][:2] == [2.0, 2.0]
     with pytest.raises(runs.RunDirError, match="holds no checkpoint"):
         runs.read_checkpoint_state(tmp_path)
@@ -159,3 +166,26 @@ def test_publishing_metrics_of_the_other_dataset_is_refused(tmp_path):
                                          "classifier: evaluate\\(samples, dataset='mnist'\\)"):
         publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS | {"dataset": "fashion-mnist"})
     assert not (tmp_path / "results").exists()  # nothing written
+
+
+def test_dataset_findings_say_which_mnist_orders_hold_on_fashion_mnist(tmp_path):
+    fids = {"mnist": dict(vanilla=40.0, lsgan=30.0, dcgan=20.0, wgan_gp=10.0),       # lsgan < vanilla, dcgan < vanilla
+            "fashion-mnist": dict(vanilla=40.0, lsgan=50.0, dcgan=20.0, wgan_gp=30.0)}  # lsgan > vanilla: not held
+    for dataset, by_variant in fids.items():
+        for variant, fid in by_variant.items():
+            for framework, delta in (("pytorch", 0.0), ("tensorflow", 2.0)):
+                run = fake_run(tmp_path / dataset / variant / framework, framework, variant, dataset=dataset)
+                publish(run, tmp_path / dataset, metrics=METRICS | dict(fid=fid + delta, dataset=dataset))
+    mnist = compare.load_seeds(tmp_path / "mnist")
+    fashion = compare.load_seeds(tmp_path / "fashion-mnist", dataset="fashion-mnist")
+    assert all(len(rs) == 1 for rs in fashion.values())
+    assert not any(compare.load_seeds(tmp_path / "fashion-mnist").values())  # not MNIST's preset: never in its table
+    lines = compare.dataset_findings(mnist, fashion)
+    assert lines[0] == ("Ranking by fid (best first): MNIST wgan_gp < dcgan < lsgan < vanilla; Fashion-MNIST "
+                        "dcgan < wgan_gp < vanilla < lsgan: a different order.")
+    assert lines[1].startswith("the least-squares loss beats the non-saturating one on the MLP pair: MNIST yes "
+                               "(lsgan 31.0 vs vanilla 41.0), Fashion-MNIST no (51.0 vs 41.0): does not hold.")
+    assert lines[2].endswith(": holds.")
+    assert lines[3].endswith("Fashion-MNIST no (31.0 vs 21.0): does not hold.")
+    assert lines[4] == ("vanilla: PyTorch and TensorFlow fid differ by 5% on MNIST (one seed: no spread), by 5% on "
+                        "Fashion-MNIST (one seed: no spread) of their mean.")

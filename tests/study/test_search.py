@@ -49,3 +49,14 @@ def test_recorded_trials_are_skipped_and_bad_input_is_one_line(tmp_path, capsys)
     assert f"1 recorded in {tmp_path}" in out and f"done  {t.name}" in out
     assert search.main(["--candidates", "huge"]) == 2
     assert capsys.readouterr().err.strip() == "error: unknown candidate(s) huge: see gans_study.search.CANDIDATES"
+
+
+def test_every_committed_record_is_the_config_its_trial_builds():
+    """Candidates override the search's BASE, not today's presets: a preset change must not change what a
+    recorded trial name means (the records stay rerunnable)."""
+    records = search.load_records(search.Path(__file__).resolve().parents[2] / "results" / "search")
+    assert records, "results/search/ has no records"
+    for r in records:
+        trial = search.Trial(r["variant"], r["candidate"], r["framework"], r["epochs"], r["seed"])
+        recorded = dict(dataset="mnist") | r["config"]  # records older than the dataset field are MNIST's
+        assert trial.config().to_dict() == recorded | dict(digits=tuple(recorded["digits"])), trial.name
