@@ -53,7 +53,7 @@ def test_bare_resume_continues_the_saved_config_and_more_epochs_are_recorded(pkg
     assert cli(pkg, *CLI_ARGS, "--epochs", "1", "--lr-g", "3e-4", "--run-dir", str(run)).returncode == 0
     more = cli(pkg, "--resume", str(run), "--epochs", "2", "--no-progress")
     assert more.returncode == 0, more.stderr
-    assert "640 images, 10 G steps/epoch x 2 epochs" in more.stdout  # not the preset's 60000 x 30
+    assert "640 images, 10 G steps/epoch x 2 epochs" in more.stdout  # not the preset's 60000 x 20
     record = json.loads((run / "record.json").read_text())
     assert record["config"]["lr_g"] == 3e-4 and record["config"]["train_subset"] == 640
     assert record["generator_steps"] == 20 and len(runs.load_history(run)["step"]) == 20
@@ -64,7 +64,7 @@ def test_bare_resume_continues_the_saved_config_and_more_epochs_are_recorded(pkg
 
 
 @pytest.mark.parametrize("flags, message", [
-    (["--lr-g", "0.05"], r"was trained with lr_g=0.0002 \(asked: 0.05\): a resume continues the saved run; to "
+    (["--lr-g", "0.05"], r"was trained with lr_g=0.0004 \(asked: 0.05\): a resume continues the saved run; to "
                          r"train with other values start a new run folder"),
     (["--z-dim", "64"], r"was trained with z_dim=100 \(asked: 64\)"),
     (["--epochs", "1"], r"has already trained 2 epochs: epochs=1 would undo them; resume with epochs >= 2"),
