@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .mnist import DATASETS
 
 LOSSES = ("saturating", "nonsaturating", "lsgan", "wasserstein")
 ARCHS = ("mlp", "dcgan")
@@ -90,6 +89,8 @@ def validate(cfg: GANConfig) -> None:
     def need(ok: bool, msg: str) -> None:
         if not ok:
             raise ConfigError(msg)
+
+    from .mnist import DATASETS  # here, not at the top: `python -m gans_common.mnist` must not import itself first
 
     need(cfg.dataset in DATASETS, f"unknown dataset {cfg.dataset!r}: choose one of {', '.join(DATASETS)}")
     need(cfg.loss in LOSSES, f"unknown loss {cfg.loss!r}: choose one of {', '.join(LOSSES)}")

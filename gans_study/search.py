@@ -104,8 +104,14 @@ class Trial:
         return CANDIDATES[self.variant][self.candidate] | dict(epochs=self.epochs, seed=self.seed)
 
     def config(self):
-        defaults = {f.name: f.default for f in dataclasses.fields(GANConfig) if f.name != "variant"}
-        return make_config(self.variant, **(defaults | BASE[self.variant] | self.overrides))
+        return recipe_config(self.variant, **self.overrides)
+
+
+def recipe_config(variant: str, **overrides) -> GANConfig:
+    """``variant``'s config as the search started from it (``BASE``: the papers' recipes), with ``overrides``;
+    every other field at GANConfig's default, so a change of today's presets never reaches it."""
+    defaults = {f.name: f.default for f in dataclasses.fields(GANConfig) if f.name != "variant"}
+    return make_config(variant, **(defaults | BASE[variant] | overrides))
 
 
 def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch",), seeds: int = 1,

@@ -49,6 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gans_common.config import GANConfig, make_config
+
+from .search import recipe_config
 from gans_common.frameworks import FRAMEWORKS, PACKAGES
 from gans_common.progress import progress_bar
 
@@ -105,7 +107,8 @@ class Grid:
     factors: tuple = FACTORS
 
     def base_config(self, base: str, seed: int) -> GANConfig:
-        return make_config("vanilla" if base == "mlp" else "dcgan", **getattr(self, base), seed=seed)
+        # around the papers' recipes (search.BASE: the presets the sweep was recorded with), not today's presets
+        return recipe_config("vanilla" if base == "mlp" else "dcgan", **getattr(self, base), seed=seed)
 
 
 GRIDS = {

@@ -33,13 +33,7 @@ def test_the_scan_finds_what_it_looks_for():
         nbformat.v4.new_output("stream", name="stdout", text="classifier-FID 12.3")])])) == []
 
 
-STALE = pytest.mark.xfail(strict=True, reason="its training cell holds TensorFlow's C++ logs from before the notebooks "
-                                               "silenced them; the full-length study rerun executes it again: then "
-                                               "drop this mark")
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=STALE) if p.match("tensorflow/wgan_gp.ipynb") else p
-                                  for p in NOTEBOOKS], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_committed_outputs_hold_no_warnings_or_tracebacks(path):
     assert noise(nbformat.read(path, as_version=4)) == []
 
@@ -47,8 +41,6 @@ def test_committed_outputs_hold_no_warnings_or_tracebacks(path):
 TRAINING = [p for p in NOTEBOOKS if p.parent.name in ("pytorch", "tensorflow")]
 
 
-@pytest.mark.xfail(strict=True, reason="executed before ipywidgets was a dependency; the full-length study rerun "
-                                        "(tools/run_study.py) executes them again: then drop this mark")
 @pytest.mark.parametrize("path", TRAINING, ids=lambda p: str(p.relative_to(ROOT)))
 def test_training_progress_is_one_widget_bar(path):
     nb = nbformat.read(path, as_version=4)

@@ -14,6 +14,7 @@ import pytest
 from gans_common import runs
 from gans_study import stability, sweep
 from gans_common.config import make_config
+from gans_study.search import recipe_config
 from gans_common.mnist import load_mnist
 
 MLP_FACTORS = ("k_steps", "loss", "real_label", "lr_ratio", "batch_size")
@@ -28,8 +29,8 @@ def test_default_grid_expands_to_the_expected_points():
     assert {n for n, p in by_name.items() if p.framework == "tensorflow"} == {
         f"base-{b}_tensorflow_seed{s}" for b in ("mlp", "dcgan") for s in range(3)}
     base = by_name["base-mlp_pytorch_seed1"].config
-    assert base == make_config("vanilla", train_subset=30000, epochs=3, seed=1)
-    assert by_name["base-dcgan_pytorch_seed1"].config == make_config("dcgan", train_subset=12000, epochs=2, seed=1)
+    assert base == recipe_config("vanilla", train_subset=30000, epochs=3, seed=1)
+    assert by_name["base-dcgan_pytorch_seed1"].config == recipe_config("dcgan", train_subset=12000, epochs=2, seed=1)
     expected = {"k_steps-2": dict(k_steps=2), "k_steps-5": dict(k_steps=5), "loss-saturating": dict(loss="saturating"),
                 "real_label-0.9": dict(real_label=0.9), "lr_ratio-2": dict(lr_d=4e-4), "lr_ratio-4": dict(lr_d=8e-4),
                 "batch_size-32": dict(batch_size=32), "batch_size-256": dict(batch_size=256)}
