@@ -6,6 +6,7 @@ artifact into a temporary folder, never into the tracked ``images/`` or ``result
 from __future__ import annotations
 
 import inspect
+import re
 import os
 import tempfile
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def setup(framework: str, variant: str, smoke_run: bool | None = None, **overrid
 def show_code(*objects):
     """The source of functions or classes, highlighted, each headed by its file: read from the package when the cell
     runs (``inspect.getsource``), so what the reader sees is the code that trains, never a copy."""
-    from IPython.display import Code
+    from IPython.display import Markdown
 
     root = repo_root()
     parts = []
@@ -56,7 +57,11 @@ def show_code(*objects):
         path = Path(inspect.getsourcefile(obj)).resolve()
         where = path.relative_to(root) if path.is_relative_to(root) else path.name
         parts.append(f"# {where}\n{inspect.getsource(obj)}")
-    return Code("\n\n".join(parts), language="python")
+    source = "\n\n".join(parts)
+    # a fenced block, highlighted by Jupyter's own Markdown renderer (IPython's Code would embed pygments' whole
+    # stylesheet in every output); the fence outgrows any run of backticks in the source
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall("`+", source)), default=0))
+    return Markdown(f"{fence}python\n{source}\n{fence}")
 
 
 def objective_of(gan, cfg: GANConfig) -> list:

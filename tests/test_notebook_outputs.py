@@ -13,14 +13,17 @@ NOISE = re.compile(r"warning|traceback|error|exception", re.I)
 
 
 def noise(nb) -> list[str]:
-    """Every output line of ``nb`` that reads as a warning, a traceback or an error (stderr and error outputs)."""
+    """Every output line of ``nb`` that reads as a warning, a traceback or an error: error outputs, streams, and
+    the text a display shows (plain, Markdown, HTML: a stylesheet's comments count, since the scan cannot tell)."""
     found = []
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.output_type == "error":
                 found.append(f"cell {i}: {out.ename}: {out.evalue}")
-            elif out.output_type == "stream":
-                found += [f"cell {i} ({out.name}): {line}" for line in out.text.splitlines() if NOISE.search(line)]
+            texts = {out.get("name"): out.text} if out.output_type == "stream" else \
+                {k: v for k, v in out.get("data", {}).items() if k in ("text/plain", "text/markdown", "text/html")}
+            found += [f"cell {i} ({kind}): {line}" for kind, text in texts.items() for line in text.splitlines()
+                      if NOISE.search(line)]
     return found
 
 
@@ -29,6 +32,9 @@ def test_the_scan_finds_what_it_looks_for():
         nbformat.v4.new_output("stream", name="stderr", text="ok\n.../tqdm/auto.py:21: TqdmWarning: IProgress not found"),
         nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[])])])
     assert len(noise(nb)) == 2
+    assert noise(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data={"text/html": "<style>.gt {} /* Generic.Traceback */</style>"})])
+    ])) == ["cell 0 (text/html): <style>.gt {} /* Generic.Traceback */</style>"]
     assert noise(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
         nbformat.v4.new_output("stream", name="stdout", text="classifier-FID 12.3")])])) == []
 

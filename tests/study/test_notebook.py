@@ -18,9 +18,10 @@ class Twin:  # the parts of gans_pt / gans_tf that objective_of reads
 
 def test_show_code_is_the_source_headed_by_its_file():
     code = notebook.show_code(architectures.dcgan_generator, notebook.setup)
-    assert code.data.startswith("# gans_common/architectures.py\n" + inspect.getsource(architectures.dcgan_generator))
+    assert code.data.startswith("```python\n# gans_common/architectures.py\n" +
+                                inspect.getsource(architectures.dcgan_generator))
     assert "# gans_study/notebook.py\ndef setup(" in code.data
-    assert "dcgan_generator" in code._repr_html_()  # highlighted for Jupyter
+    assert code._repr_markdown_().startswith("```python\n") and code.data.endswith("\n```")  # highlighted by Jupyter
 
 
 @pytest.mark.parametrize("variant, names", [("vanilla", ["mlp_generator", "mlp_discriminator"]),
