@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import dataclasses
 import json
 import os
 import shutil
@@ -30,7 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gans_common.config import PRESETS, GANConfig, make_config
+from gans_common.config import PRESETS, recipe_config
 from gans_common.frameworks import PACKAGES as FRAMEWORKS
 
 from .stats import format_mean_std
@@ -39,17 +38,8 @@ SCREEN_EPOCHS = 6
 FINAL_EPOCHS = 20
 N_EVAL = 10000
 
-# The presets the search started from (gans_common/config.py before the search chose today's): candidates
-# override these, not today's presets, so a recorded trial keeps meaning the config it was trained with.
-BASE: dict[str, dict] = {
-    "vanilla": dict(loss="nonsaturating", arch="mlp"),
-    "lsgan": dict(loss="lsgan", arch="mlp", lr_d=5e-5),
-    "dcgan": dict(loss="nonsaturating", arch="dcgan", d_norm="batch"),
-    "wgan_gp": dict(loss="wasserstein", arch="dcgan", d_norm="none", k_steps=5, lr_g=1e-4, lr_d=1e-4, beta1=0.0,
-                    beta2=0.9),
-}
-
-# Candidates per variant: name -> overrides of BASE (``epochs`` is the stage's). Within each family:
+# Candidates per variant: name -> overrides of the variant's paper recipe (``config.RECIPES``, where the search
+# started; ``epochs`` is the stage's). Within each family:
 # capacity (width), learning rates, Adam's beta1, batch size and an EMA of G's weights.
 CANDIDATES: dict[str, dict[str, dict]] = {
     "vanilla": {
@@ -105,13 +95,6 @@ class Trial:
 
     def config(self):
         return recipe_config(self.variant, **self.overrides)
-
-
-def recipe_config(variant: str, **overrides) -> GANConfig:
-    """``variant``'s config as the search started from it (``BASE``: the papers' recipes), with ``overrides``;
-    every other field at GANConfig's default, so a change of today's presets never reaches it."""
-    defaults = {f.name: f.default for f in dataclasses.fields(GANConfig) if f.name != "variant"}
-    return make_config(variant, **(defaults | BASE[variant] | overrides))
 
 
 def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch",), seeds: int = 1,

@@ -48,9 +48,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from gans_common.config import GANConfig, make_config
-
-from .search import recipe_config
+from gans_common.config import GANConfig, make_config, recipe_config
 from gans_common.frameworks import FRAMEWORKS, PACKAGES
 from gans_common.progress import progress_bar
 
@@ -107,7 +105,7 @@ class Grid:
     factors: tuple = FACTORS
 
     def base_config(self, base: str, seed: int) -> GANConfig:
-        # around the papers' recipes (search.BASE: the presets the sweep was recorded with), not today's presets
+        # around the papers' recipes (config.RECIPES: the presets the sweep was recorded with), not today's presets
         return recipe_config("vanilla" if base == "mlp" else "dcgan", **getattr(self, base), seed=seed)
 
 

@@ -32,8 +32,7 @@ import tensorflow as tf  # noqa: E402
 import gans_pt  # noqa: E402
 import gans_tf  # noqa: E402
 from gans_common import architectures  # noqa: E402
-from gans_common.config import make_config  # noqa: E402
-from gans_study.search import recipe_config  # noqa: E402
+from gans_common.config import make_config, recipe_config  # noqa: E402
 from gans_common.transfer import layout, pt_to_tf, tf_to_pt  # noqa: E402
 
 TOL_FORWARD = 1e-5   # outputs, loss values
@@ -411,8 +410,8 @@ def test_gradient_penalty_and_gradients():
 
 @pytest.mark.parametrize("variant", ["vanilla", "lsgan", "dcgan", "wgan_gp"])
 def test_train_step(variant):
-    # k_steps, lrs, betas, loss, architecture of the papers' recipes (search.BASE), where the tolerances were set:
-    # Adam's first-step round-off (module docstring) grows with lr (2.7e-4 at DCGAN's preset G lr of 4e-4)
+    # k_steps, lrs, betas, loss, architecture of the papers' recipes, where the tolerances were set: Adam's
+    # first-step round-off (module docstring) grows with lr, and the presets' G lr of 4e-4 is twice DCGAN's
     cfg = recipe_config(variant, batch_size=BATCH)
     torch.manual_seed(0)
     g_pt, d_pt = gans_pt.build_models(cfg)

@@ -52,7 +52,7 @@ def test_recorded_trials_are_skipped_and_bad_input_is_one_line(tmp_path, capsys)
 
 
 def test_every_committed_record_is_the_config_its_trial_builds():
-    """Candidates override the search's BASE, not today's presets: a preset change must not change what a
+    """Candidates override the papers' recipes (config.RECIPES), not today's presets: a preset change must not change what a
     recorded trial name means (the records stay rerunnable)."""
     records = search.load_records(search.Path(__file__).resolve().parents[2] / "results" / "search")
     assert records, "results/search/ has no records"

@@ -13,8 +13,7 @@ import pytest
 
 from gans_common import runs
 from gans_study import stability, sweep
-from gans_common.config import make_config
-from gans_study.search import recipe_config
+from gans_common.config import make_config, recipe_config
 from gans_common.mnist import load_mnist
 
 MLP_FACTORS = ("k_steps", "loss", "real_label", "lr_ratio", "batch_size")
