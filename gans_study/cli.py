@@ -1,14 +1,18 @@
 """``python -m gans_pt|gans_tf``: the library's command line with what the study watches (the quality curve)
-and ``--publish`` (the 10k-sample evaluation and the record copied to ``results/``)."""
+and ``--publish`` (the notebooks' final evaluation: 10k-sample metrics, memorised shares, interpolation strips, and
+the record copied to ``results/``)."""
 from __future__ import annotations
 
 from gans_common import cli, frameworks
 from gans_common.loop import sample
+from gans_common.mnist import load_mnist
 from gans_common.runs import check_writable
 
 from . import notebook, results
 from .callbacks import final_samples, study_callbacks
 from .evaluate import evaluate, format_metrics
+from .interpolation import strips
+from .memorisation import SPACES, memorisation
 
 
 def main(framework: str, argv=None) -> int:
@@ -24,9 +28,16 @@ def main(framework: str, argv=None) -> int:
             check_writable(args.publish, "--publish folder")  # now, not after hours of training
 
     def after(trainer, cfg, run_dir):
-        if args.publish:  # the same final evaluation as the notebooks' Metrics cell
-            metrics = evaluate(sample(trainer, cfg, final_samples(smoke)), dataset=cfg.dataset)
-            print(f"{format_metrics(metrics)}\npublished {results.publish(run_dir, args.publish, metrics=metrics)}")
+        if args.publish:  # the same final evaluation as the notebooks' Metrics, copies and interpolation cells
+            samples = sample(trainer, cfg, final_samples(smoke))
+            metrics = evaluate(samples, dataset=cfg.dataset)
+            train_images, test_images = (load_mnist(split, dataset=cfg.dataset)[0] for split in ("train", "test"))
+            for space in SPACES:
+                metrics[f"memorised_{space}"] = memorisation(samples, train_images, test_images, space,
+                                                             cfg.dataset)["share"]
+            record = results.publish(run_dir, args.publish, metrics=metrics, interpolation=strips(trainer.generate,
+                                                                                                  cfg.z_dim))
+            print(f"{format_metrics(metrics)}\npublished {record}")
 
     return cli.run(args, framework, frameworks.package(framework).train, callbacks=study_callbacks(smoke),
                    extra=("publish",), before=before, after=after)

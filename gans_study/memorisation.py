@@ -17,6 +17,7 @@ from gans_common.mnist import cache_dir
 
 from .evaluate import as_images, classifier_hash, features, save_cache
 
+SPACES = ("pixel", "feature")  # where "nearest" is measured
 PERCENTILE = 1.0  # "too close": below this percentile of the test images' nearest-training distances
 
 

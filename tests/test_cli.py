@@ -1,7 +1,10 @@
 """The command lines: bad input gives one clear line on stderr and exit code 2, in both packages."""
+import json
+import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 
@@ -29,3 +32,18 @@ def test_same_seed_in_two_processes_gives_the_same_losses(pkg, tmp_path):
         assert run(pkg, *args, "--run-dir", str(tmp_path / name)).returncode == 0
     losses = [(tmp_path / name / "losses.csv").read_text() for name in ("a", "b")]
     assert losses[0] == losses[1] and len(losses[0].splitlines()) == 9
+
+
+def test_publish_records_what_the_notebook_does(tmp_path):
+    """``--publish`` is the headless seeds' final cell: metrics with the memorised shares, interpolation strips."""
+    args = ["--variant", "vanilla", "--train-subset", "256", "--batch-size", "64", "--epochs", "1", "--no-progress"]
+    env = {**os.environ, "GANS_SMOKE": "1"}  # the smoke run's small final sample
+    result = subprocess.run([sys.executable, "-m", "gans_pt", *args, "--run-dir", str(tmp_path / "run"),
+                             "--publish", str(tmp_path / "results")], capture_output=True, text=True, timeout=600,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    record = json.loads((tmp_path / "results" / "pytorch_vanilla_seed0.json").read_text())
+    assert {"fid", "memorised_pixel", "memorised_feature"} <= set(record["metrics"])
+    assert 0.0 <= record["metrics"]["memorised_pixel"] <= 1.0
+    with np.load(tmp_path / "results" / "pytorch_vanilla_seed0.npz") as f:
+        assert f["interpolation"].shape == (80, 28, 28) and f["interpolation"].dtype == np.uint8
