@@ -28,6 +28,7 @@ test: $(VENV)/.installed
 	$(PY) -m pytest
 
 lab: $(VENV)/.installed  ## open the notebooks in JupyterLab (a browser tab; Ctrl-C here stops it)
+	$(VENV)/bin/jupyter trust notebooks/*.ipynb notebooks/*/*.ipynb  # their stored widgets are drawn, not their text
 	$(VENV)/bin/jupyter lab notebooks/
 
 browser-check: $(VENV)/.installed  ## JupyterLab renders a notebook in headless Chromium (apt-get install chromium)

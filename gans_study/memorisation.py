@@ -13,7 +13,7 @@ import hashlib
 import numpy as np
 
 from gans_common.images import to_uint8
-from gans_common.mnist import cache_dir
+from gans_common.mnist import cache_dir, load_mnist
 
 from .evaluate import as_images, classifier_hash, features, save_cache
 
@@ -85,6 +85,13 @@ def memorisation(samples, train_images, test_images, space: str = "pixel", datas
     real_share = float((test_dist[half:] < np.percentile(test_dist[:half], PERCENTILE)).mean())
     return dict(space=space, index=idx, distance=dist, threshold=threshold, share=float((dist < threshold).mean()),
                 real_share=real_share)
+
+
+def real_share(dataset: str = "mnist", space: str = "pixel") -> float:
+    """The calibration check alone, for the table's real-data row: the share of the second half of the test set
+    closer to the training set than the first half's 1st percentile (about 0.01 when the measure is calibrated)."""
+    train_images, test_images = (load_mnist(split, dataset=dataset)[0] for split in ("train", "test"))
+    return memorisation(test_images[:1], train_images, test_images, space, dataset)["real_share"]
 
 
 def neighbour_rows(samples, train_images, found: dict[str, dict], n: int = 10) -> np.ndarray:

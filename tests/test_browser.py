@@ -32,7 +32,7 @@ def test_jupyterlab_renders_a_notebook_in_chromium(tmp_path):
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "browser_check.py"), "--out", str(out)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "title and an image output" in run.stdout
+    assert "title, an image output and any stored widget bar" in run.stdout
     assert Image.open(out).size == (1400, 1000)
     assert not list((ROOT / "notebooks").rglob(".ipynb_checkpoints"))  # opening left nothing beside the notebooks
 

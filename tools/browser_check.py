@@ -4,8 +4,13 @@
 
 Starts ``jupyter lab`` on a free localhost port (token auth, settings in a temporary folder), opens the notebook in
 headless Chromium through Playwright (Debian's ``chromium`` package: ``apt-get install chromium``; Playwright's own
-browser download is not needed), waits until the notebook's title (its first heading) and one rendered image output
-are on the page, saves a screenshot and prints the wall time. Exit 1 with one line naming what was missing.
+browser download is not needed), waits until the notebook's title (its first heading), one rendered image output and,
+if the notebook stores widget state, a widget progress bar drawn from it are on the page, saves a screenshot of the
+bar and prints the wall time. Exit 1 with one line naming what was missing.
+
+JupyterLab draws widgets (and other active outputs) only in a trusted notebook and falls back to their plain text
+otherwise, so the notebook is signed first in the check's own Jupyter data folder, as ``jupyter trust`` (which
+``make lab`` runs on the committed notebooks) does in the user's.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+from nbformat.sign import NotebookNotary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,13 +60,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def has_widgets(notebook: Path) -> bool:
+    """Whether the notebook stores widget state (nbclient saves it when a cell displays widgets)."""
+    state = nbformat.read(notebook, as_version=4).metadata.get("widgets", {})
+    return bool(state.get("application/vnd.jupyter.widget-state+json", {}).get("state"))
+
+
+def trust(notebook: Path, data_dir: Path) -> None:
+    """Sign ``notebook`` in the Jupyter data folder ``data_dir``: what ``jupyter trust`` does."""
+    NotebookNotary(data_dir=str(data_dir)).sign(nbformat.read(notebook, as_version=nbformat.NO_CONVERT))
+
+
 def start_lab(port: int, token: str, settings: Path) -> subprocess.Popen:
-    """JupyterLab on localhost, rooted at the repository, with settings that skip the news pop-up."""
+    """JupyterLab on localhost, rooted at the repository, with settings that skip the news pop-up and its own
+    Jupyter data folder (the notebook signatures: ``settings/data``)."""
     news = settings / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env = os.environ | {"JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(settings / "ws"),
-                        "JUPYTER_RUNTIME_DIR": str(settings / "runtime")}
+                        "JUPYTER_RUNTIME_DIR": str(settings / "runtime"), "JUPYTER_DATA_DIR": str(settings / "data")}
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={ROOT}", "--ServerApp.open_browser=False",
            f"--FileCheckpoints.checkpoint_dir={settings / 'checkpoints'}"]  # not beside the notebooks
@@ -90,9 +108,10 @@ def check(notebook: Path, out: Path, timeout_ms: int = 120_000) -> float:
     if not notebook.resolve().is_relative_to(ROOT):
         raise CheckError(f"{notebook} is outside the repository {ROOT}, which JupyterLab serves")
     rel, browser_path = notebook.resolve().relative_to(ROOT).as_posix(), chromium()
-    port, token = free_port(), secrets.token_hex(16)
+    port, token, widgets = free_port(), secrets.token_hex(16), has_widgets(notebook)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gans-lab-") as tmp:
+        trust(notebook, Path(tmp) / "data")
         lab = start_lab(port, token, Path(tmp))
         try:
             wait_until_up(lab, f"http://127.0.0.1:{port}/api/status?token={token}")
@@ -108,6 +127,14 @@ def check(notebook: Path, out: Path, timeout_ms: int = 120_000) -> float:
                 except PlaywrightError as err:
                     raise CheckError(f"{rel} did not render its title {title!r} and an image output in "
                                      f"{timeout_ms / 1000:.0f} s ({str(err).splitlines()[0]})") from None
+                if widgets:  # the training cell's progress bar, drawn from the stored widget state
+                    bar = page.locator(".jp-OutputArea-output .widget-hprogress").first
+                    try:
+                        bar.wait_for(timeout=timeout_ms)
+                    except PlaywrightError as err:
+                        raise CheckError(f"{rel} stores widget state but JupyterLab drew no widget progress bar "
+                                         f"in {timeout_ms / 1000:.0f} s ({str(err).splitlines()[0]})") from None
+                    bar.scroll_into_view_if_needed()
                 out.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(out))
                 browser.close()
@@ -130,7 +157,7 @@ def main(argv=None) -> int:
     except (CheckError, ImportError) as err:
         print(f"browser check failed: {err}", file=sys.stderr)
         return 1
-    print(f"JupyterLab rendered {args.notebook} (title and an image output) in headless Chromium: "
+    print(f"JupyterLab rendered {args.notebook} (title, an image output and any stored widget bar) in headless Chromium: "
           f"{seconds:.1f} s from server start to screenshot {args.out}")
     return 0
 

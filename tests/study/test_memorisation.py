@@ -50,3 +50,11 @@ def test_neighbour_rows_put_each_sample_above_its_neighbours():
     rows = mem.neighbour_rows(samples, train, found, n=3)
     assert rows.shape == (9, 28, 28) and rows.dtype == np.uint8
     np.testing.assert_array_equal(rows[3:6], train[[5, 9, 11]])
+
+
+def test_real_share_is_the_calibration_of_the_dataset(monkeypatch):
+    """The table's real-data row: the dataset's own test images against the training set, whatever the samples."""
+    data = {"train": images(300, 6), "test": images(2000, 7)}
+    monkeypatch.setattr(mem, "load_mnist", lambda split, dataset: (data[split], None))
+    expected = mem.memorisation(images(10, 8), data["train"], data["test"], "pixel")["real_share"]
+    assert mem.real_share("mnist") == expected and 0 <= expected <= 0.03
