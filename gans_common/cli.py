@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .config import ARCHS, D_NORMS, LOSSES, PRESETS, ConfigError, GANConfig, make_config
 from .loop import DivergenceError
-from .mnist import CorruptDataError, DataUnavailableError
+from .mnist import CorruptDataError, DataUnavailableError, fetch_mnist
 from .runs import RunDirError, default_run_dir, read_checkpoint_state, saved_config
 
 HELP = {"k_steps": "discriminator (critic) steps per generator step", "real_label": "0.9 = one-sided smoothing",
@@ -69,6 +69,7 @@ def run(args, framework: str, train, callbacks=None, extra=(), before=None, afte
         cfg, run_dir = config_from_args(args, framework, extra)
         if before:
             before(cfg)
+        fetch_mnist(dataset=cfg.dataset)  # says where the data came from when it is not cached yet
         trainer, record = train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress,
                                 callbacks=callbacks)
         if after:

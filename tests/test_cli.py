@@ -47,3 +47,14 @@ def test_publish_records_what_the_notebook_does(tmp_path):
     assert 0.0 <= record["metrics"]["memorised_pixel"] <= 1.0
     with np.load(tmp_path / "results" / "pytorch_vanilla_seed0.npz") as f:
         assert f["interpolation"].shape == (80, 28, 28) and f["interpolation"].dtype == np.uint8
+
+
+def test_first_use_says_where_the_data_came_from(tmp_path):
+    from gans_common.mnist import fetch_mnist
+    env = {**os.environ, "GANS_MNIST_CACHE": str(tmp_path / "cache"), "MNIST_DIR": str(fetch_mnist(quiet=True))}
+    args = ["--variant", "vanilla", "--train-subset", "64", "--batch-size", "32", "--epochs", "1", "--no-progress"]
+    result = subprocess.run([sys.executable, "-m", "gans_pt", *args, "--run-dir", str(tmp_path / "run")],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"MNIST from folder {env['MNIST_DIR']}, verified, cached in " \
+                                            f"{tmp_path / 'cache'}"

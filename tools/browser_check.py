@@ -68,6 +68,7 @@ def has_widgets(notebook: Path) -> bool:
 
 def trust(notebook: Path, data_dir: Path) -> None:
     """Sign ``notebook`` in the Jupyter data folder ``data_dir``: what ``jupyter trust`` does."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     NotebookNotary(data_dir=str(data_dir)).sign(nbformat.read(notebook, as_version=nbformat.NO_CONVERT))
 
 
