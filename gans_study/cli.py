@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from gans_common import cli, frameworks
 from gans_common.loop import sample
-from gans_common.mnist import load_mnist
 from gans_common.runs import check_writable
 
 from . import notebook, results
 from .callbacks import final_samples, study_callbacks
 from .evaluate import evaluate, format_metrics
 from .interpolation import strips
-from .memorisation import SPACES, memorisation
+from .memorisation import memorised_shares
 
 
 def main(framework: str, argv=None) -> int:
@@ -31,12 +30,9 @@ def main(framework: str, argv=None) -> int:
         if args.publish:  # the same final evaluation as the notebooks' Metrics, copies and interpolation cells
             samples = sample(trainer, cfg, final_samples(smoke))
             metrics = evaluate(samples, dataset=cfg.dataset)
-            train_images, test_images = (load_mnist(split, dataset=cfg.dataset)[0] for split in ("train", "test"))
-            for space in SPACES:
-                metrics[f"memorised_{space}"] = memorisation(samples, train_images, test_images, space,
-                                                             cfg.dataset)["share"]
-            record = results.publish(run_dir, args.publish, metrics=metrics, interpolation=strips(trainer.generate,
-                                                                                                  cfg.z_dim))
+            metrics |= memorised_shares(samples, cfg.dataset)
+            strip = strips(trainer.generate, cfg.z_dim)
+            record = results.publish(run_dir, args.publish, metrics=metrics, interpolation=strip)
             print(f"{format_metrics(metrics)}\npublished {record}")
 
     return cli.run(args, framework, frameworks.package(framework).train, callbacks=study_callbacks(smoke),

@@ -87,10 +87,22 @@ def memorisation(samples, train_images, test_images, space: str = "pixel", datas
                 real_share=real_share)
 
 
+def _train_and_test(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    return tuple(load_mnist(split, dataset=dataset)[0] for split in ("train", "test"))
+
+
+def memorised_shares(samples, dataset: str = "mnist") -> dict[str, float]:
+    """``{"memorised_pixel": share, "memorised_feature": share}`` of ``samples`` against ``dataset``'s training
+    set: the record's metrics (what ``--publish`` stores; the notebooks compute them cell by cell)."""
+    train_images, test_images = _train_and_test(dataset)
+    return {f"memorised_{space}": memorisation(samples, train_images, test_images, space, dataset)["share"]
+            for space in SPACES}
+
+
 def real_share(dataset: str = "mnist", space: str = "pixel") -> float:
     """The calibration check alone, for the table's real-data row: the share of the second half of the test set
     closer to the training set than the first half's 1st percentile (about 0.01 when the measure is calibrated)."""
-    train_images, test_images = (load_mnist(split, dataset=dataset)[0] for split in ("train", "test"))
+    train_images, test_images = _train_and_test(dataset)
     return memorisation(test_images[:1], train_images, test_images, space, dataset)["real_share"]
 
 

@@ -158,8 +158,8 @@ def main(argv=None) -> int:
     except (CheckError, ImportError) as err:
         print(f"browser check failed: {err}", file=sys.stderr)
         return 1
-    print(f"JupyterLab rendered {args.notebook} (title, an image output and any stored widget bar) in headless Chromium: "
-          f"{seconds:.1f} s from server start to screenshot {args.out}")
+    print(f"JupyterLab rendered {args.notebook} (title, an image output and any stored widget bar) in headless "
+          f"Chromium: {seconds:.1f} s from server start to screenshot {args.out}")
     return 0
 
 
