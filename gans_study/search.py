@@ -61,6 +61,8 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "wide": dict(width=64),
         "wide-ema": dict(width=64, ema_decay=0.999),
         "ttur-ema": dict(lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
+        # Half the batch: twice the G and D steps for the same images seen by D.
+        "ttur-ema-batch32": dict(batch_size=32, lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
     },
     "wgan_gp": {
         "preset": {},
@@ -69,6 +71,9 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # n_critic = 5 leaves 187 G steps per epoch: an EMA horizon of ~100 steps instead of ~1000.
         "ema0.99": dict(ema_decay=0.99),
         "wide-ema": dict(width=64, ema_decay=0.999),
+        # One critic step per G step with the critic learning faster (TTUR, Heusel et al. 2017, who train WGAN-GP
+        # this way): five times the G steps for the same images seen by D.
+        "ttur-n1-ema": dict(k_steps=1, lr_g=1e-4, lr_d=3e-4, ema_decay=0.999),
     },
 }
 
