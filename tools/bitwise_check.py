@@ -4,8 +4,11 @@
 
 Each run is ``python -m gans_pt|gans_tf --variant V --train-subset N --epochs E --seed 0`` in a fresh process, once
 from this working tree and once from a ``git worktree`` of ``--against``; the losses of every step and every tensor
-of the final checkpoint (nets, optimizers), taken in order, must be bitwise equal. Prints one line per model; exit status 0 if all are.
+of the final checkpoint (nets, optimizers), taken in order, must be bitwise equal. Prints one line per model, with
+both runs' training seconds and their ratio (the two run back to back, so the ratio, not the seconds, is the
+measurement; nothing else may run beside them); exit status 0 if all are equal.
 """
+import json
 import argparse
 import os
 import subprocess
@@ -72,9 +75,11 @@ def main() -> int:
                 # in order, not by name: a refactor may rename modules (state-dict keys), never reorder them
                 same = len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a.values(), b.values()))
                 ok &= same
+                secs = {k: json.loads((r / "record.json").read_text())["wall_seconds"] for k, r in runs.items()}
                 print(f"{framework:<10} {variant:<8} {len(a)} tensors (losses of "
                       f"{len(a['history/step'])} steps, nets, optimizers): "
-                      f"{'bitwise equal' if same else 'DIFFERENT'} to {args.against}", flush=True)
+                      f"{'bitwise equal' if same else 'DIFFERENT'} to {args.against}; train s here "
+                      f"{secs['here']:.1f}, there {secs['other']:.1f} ({secs['here'] / secs['other']:.2f}x)", flush=True)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT)
     return 0 if ok else 1
