@@ -3,7 +3,7 @@
 #                length), images/, results/, README table
 #   make test    pytest + nbval smoke runs of every notebook (what CI runs)
 #   make lab     JupyterLab on notebooks/ (open pytorch/dcgan.ipynb first)
-# Also: make fashion (the eight on Fashion-MNIST), make browser-check (JupyterLab in headless Chromium: a screenshot), make stability (the factor sweep), make bench (speed), make budget (each model for twice its preset's
+# Also: make study-gpu (the GPU tier: recipe-size nets, PyTorch, 3 seeds, on a machine with a GPU), make fashion (the eight on Fashion-MNIST), make browser-check (JupyterLab in headless Chromium: a screenshot), make stability (the factor sweep), make bench (speed), make budget (each model for twice its preset's
 # epochs: where the quality curves flatten), make search (the quality search), make notebooks (their cells from
 # notebooks/src/).
 PYTHON ?= python3
@@ -11,7 +11,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SEEDS ?= 3
 
-.PHONY: study test lab browser-check notebooks stability bench budget search fashion
+.PHONY: study study-gpu test lab browser-check notebooks stability bench budget search fashion
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(VENV)/.installed: pyproject.toml
 
 study: $(VENV)/.installed
 	$(PY) tools/run_study.py --seeds $(SEEDS)
+
+study-gpu: $(VENV)/.installed  ## the GPU tier (gans_common/config.py TIERS): PyTorch, 3 seeds, 4 runs at a time
+	$(PY) tools/run_study.py --tier gpu --headless --frameworks pytorch --seeds $(SEEDS) --jobs 4
+	$(PY) tools/results_table.py
 
 test: $(VENV)/.installed
 	$(PY) -m gans_common.mnist

@@ -10,7 +10,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from .config import ARCHS, D_NORMS, LOSSES, PRESETS, ConfigError, GANConfig, make_config
+from .config import ARCHS, D_NORMS, LOSSES, PRESETS, TIERS, ConfigError, GANConfig, make_config
 from .loop import DivergenceError
 from .mnist import CorruptDataError, DataUnavailableError, fetch_mnist
 from .runs import RunDirError, default_run_dir, read_checkpoint_state, saved_config
@@ -18,13 +18,15 @@ from .runs import RunDirError, default_run_dir, read_checkpoint_state, saved_con
 HELP = {"k_steps": "discriminator (critic) steps per generator step", "real_label": "0.9 = one-sided smoothing",
         "digits": "train on these digits only", "train_subset": "use only the first N images (0 = all)",
         "batch_size_g": "z per generator step (0 = batch size)", "dataset": "mnist (default) or fashion-mnist"}
-NOT_CONFIG = ("variant", "run_dir", "resume", "no_progress")
+NOT_CONFIG = ("variant", "tier", "run_dir", "resume", "no_progress")
 ERRORS = (ConfigError, RunDirError, DivergenceError, CorruptDataError, DataUnavailableError)
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Train a GAN on MNIST; preset values fill what is not given.")
     p.add_argument("--variant", help=f"preset: {', '.join(PRESETS)} (default vanilla; on --resume the saved run's)")
+    p.add_argument("--tier", choices=TIERS, help="whose presets: cpu (default, the study's) or gpu (recipe-size "
+                   "nets, 60 epochs: for a machine with a GPU)")
     p.add_argument("--loss", help=f"override the preset's loss: {', '.join(LOSSES)}")
     p.add_argument("--arch", help=f"override the preset's architecture: {', '.join(ARCHS)}")
     p.add_argument("--d-norm", help=f"dcgan discriminator normalisation: {', '.join(D_NORMS)}")
@@ -51,13 +53,16 @@ def config_from_args(args: argparse.Namespace, framework: str, extra=()) -> tupl
     if args.resume and args.run_dir and Path(args.run_dir).resolve() != Path(args.resume).resolve():
         raise RunDirError(f"--resume {args.resume} and --run-dir {args.run_dir} name two folders: give only "
                           f"--resume to continue a run, or only --run-dir to start one")
+    if args.resume and args.tier:
+        raise ConfigError(f"--tier {args.tier} picks the presets of a new run, and a resumed run keeps its saved "
+                          f"config: drop --tier (or start a new run folder with it)")
     if args.resume:
         read_checkpoint_state(Path(args.resume))
         saved = saved_config(args.resume).to_dict()
         variant = saved.pop("variant")
         cfg = make_config(args.variant or variant, **(saved | overrides))
     else:
-        cfg = make_config(args.variant or "vanilla", **overrides)
+        cfg = make_config(args.variant or "vanilla", tier=args.tier or "cpu", **overrides)
     return cfg, Path(args.resume or args.run_dir or default_run_dir(framework, cfg.variant))
 
 

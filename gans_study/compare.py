@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from gans_common import runs
-from gans_common.config import PRESETS, make_config
+from gans_common.config import PRESETS, TIERS, make_config
 from gans_common.frameworks import FRAMEWORKS
 
 from . import notebook, plots
@@ -96,23 +96,37 @@ def progress_figure(results):
 def load_seeds(results_dir, dataset: str = "mnist") -> dict[tuple[str, str], list[dict]]:
     """{(variant, framework): [record of every published seed]} for the 4 x 2 models, read from ``results_dir``
     and its subfolders (e.g. ``results/gpu/``, runs made on another device). Only records trained with their
-    variant's current preset on ``dataset`` count (any seed): an experiment with other settings, a record left
-    from an older preset, or another dataset's run, is never averaged into the table."""
+    variant's current preset of a tier (``config.TIERS``) on ``dataset`` count (any seed): an experiment with other
+    settings, a record left from an older preset, or another dataset's run, is never averaged into the table."""
     folders = [Path(results_dir), *sorted(p for p in Path(results_dir).iterdir() if p.is_dir())] \
         if Path(results_dir).is_dir() else []
     records = {(v, f): [load_result(d, f, v, s)[0] for d in folders for s in result_seeds(d, f, v)]
                for v in PRESETS for f in FRAMEWORKS}
-    return {key: [r for r in rs if is_preset(r, dataset=dataset)] for key, rs in records.items()}
+    return {key: [r for r in rs if tier_of(r, dataset=dataset)] for key, rs in records.items()}
 
 
-def is_preset(record: dict, ignore: tuple[str, ...] = (), dataset: str = "mnist") -> bool:
-    """Was ``record`` trained with its variant's current preset on ``dataset`` (any seed; any value of the fields
-    in ``ignore``)? A field the record lacks was added to the config later, with a default that keeps the old
-    behaviour: the record had that default."""
+def tier_of(record: dict, ignore: tuple[str, ...] = (), dataset: str = "mnist") -> str | None:
+    """The tier (``config.TIERS``) whose current preset of its variant ``record`` was trained with on ``dataset``
+    (any seed; any value of the fields in ``ignore``), or None. A field the record lacks was added to the config
+    later, with a default that keeps the old behaviour: the record had that default."""
     same = dict(seed=0) | {k: None for k in ignore}
     config = json.loads(json.dumps(make_config(**record["config"]).to_dict() | same))
-    preset = make_config(config["variant"], dataset=dataset).to_dict() | same
-    return json.loads(json.dumps(preset)) == config  # through JSON, as the record was: tuples become lists
+    for tier in TIERS:
+        preset = make_config(config["variant"], tier=tier, dataset=dataset).to_dict() | same
+        if json.loads(json.dumps(preset)) == config:  # through JSON, as the record was: tuples become lists
+            return tier
+    return None
+
+
+def in_tier(seeds: dict, tier: str = "cpu") -> dict[tuple[str, str], list[dict]]:
+    """``seeds`` (from :func:`load_seeds`) with only the records of ``tier``."""
+    return {key: [r for r in rs if tier_of(r, dataset=r["config"].get("dataset", "mnist")) == tier]
+            for key, rs in seeds.items()}
+
+
+def is_preset(record: dict, ignore: tuple[str, ...] = (), dataset: str = "mnist", tier: str = "cpu") -> bool:
+    """Was ``record`` trained with its variant's current preset of ``tier``? (See :func:`tier_of`.)"""
+    return tier_of(record, ignore, dataset) == tier
 
 
 def short_device(device: str) -> str:
@@ -120,13 +134,20 @@ def short_device(device: str) -> str:
     return device.split("(", 1)[-1].rstrip(")").replace("NVIDIA ", "") if "(" in device else device
 
 
+def where(record: dict) -> str:
+    """The table's device cell: the short device name, and the tier where it is not the CPU study's."""
+    tier = tier_of(record, dataset=record["config"].get("dataset", "mnist"))
+    return short_device(record["device"]) + ("" if tier in ("cpu", None) else f", {tier} tier")
+
+
 def by_device(seeds: dict) -> dict[tuple[str, str, str], list[dict]]:
-    """{(variant, framework, device): records with metrics}: seeds are only averaged over one kind of device."""
+    """{(variant, framework, device and tier): records with metrics}: seeds are only averaged over one kind of
+    device and one tier."""
     out = {}
     for (v, f), records in seeds.items():
         for r in records:
             if "metrics" in r:
-                out.setdefault((v, f, short_device(r["device"])), []).append(r)
+                out.setdefault((v, f, where(r)), []).append(r)
     return out
 
 

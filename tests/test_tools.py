@@ -3,6 +3,8 @@ what is missing instead of an empty table."""
 import importlib.util
 import subprocess
 import sys
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +25,39 @@ def test_run_study_refuses_fashion_mnist_in_the_notebooks():
                                      "figures are MNIST's")
 
 
+@pytest.mark.parametrize("flags, message", [
+    (["--tier", "gpu"], "error: --tier gpu needs --headless: the notebooks train the CPU study's presets"),
+    (["--jobs", "2"], "error: --jobs 2: give a positive number, and more than 1 only with --headless (notebooks run "
+                      "one at a time)"),
+    (["--jobs", "0", "--headless"], "error: --jobs 0: give a positive number"),
+])
+def test_run_study_refuses_contradictory_flags(flags, message):
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "run_study.py"), *flags], capture_output=True,
+                            text=True)
+    assert result.returncode != 0 and result.stderr.strip().startswith(message)
+
+
+def test_run_study_refuses_the_gpu_tier_without_a_gpu(monkeypatch, capsys):
+    study = load_tool("run_study")
+    monkeypatch.setattr(study, "has_gpu", lambda: False)
+    monkeypatch.setattr(sys, "argv", ["run_study.py", "--tier", "gpu", "--headless"])
+    with pytest.raises(SystemExit, match="PyTorch sees no CUDA GPU here: run it on a machine with one, or add "
+                                         "--allow-cpu"):
+        study.main()
+
+
 def test_fashion_section_without_records_says_how_to_make_them(tmp_path, monkeypatch):
     table = load_tool("results_table")
     monkeypatch.setattr(table, "FASHION_DIR", tmp_path)
     assert table.fashion_section({}).startswith("Not run yet at the current presets: `make fashion`")
+
+
+def test_gpu_tier_line_says_whether_the_tier_has_run():
+    from gans_common.config import make_config
+    table = load_tool("results_table")
+    assert table.gpu_tier_line({}) == "- not run yet: it needs a machine with a GPU\n"
+    cpu = dict(config=make_config("dcgan").to_dict(), framework="pytorch", device="cpu", wall_seconds=60.0)
+    gpu = dict(config=make_config("dcgan", tier="gpu").to_dict(), framework="pytorch",
+               device="cuda (NVIDIA H200)", wall_seconds=120.0)
+    seeds = {("dcgan", "pytorch"): [cpu] + [gpu | dict(config=gpu["config"] | dict(seed=s)) for s in range(3)]}
+    assert table.gpu_tier_line(seeds) == "- 3 runs of 1 models on H200, 6 min of training in all\n"

@@ -8,19 +8,23 @@ results table.
                                                    # each model for twice its preset's epochs (make budget)
     python tools/run_study.py --headless --seeds 1 --dataset fashion-mnist
                                                    # the eight on Fashion-MNIST, into results/fashion-mnist (make fashion)
+    python tools/run_study.py --tier gpu --headless --frameworks pytorch --jobs 4
+                                                   # the GPU tier (config.TIERS), 3 seeds, into results/gpu (make study-gpu)
 
 Seed 0 runs as the committed notebooks (outputs kept); further seeds run ``python -m gans_pt|gans_tf`` with
 ``--publish results`` (the same training, the same 10k-sample evaluation, no per-notebook images). Every run is
-its own process, so TensorFlow and PyTorch never share one.
+its own process, so TensorFlow and PyTorch never share one; ``--jobs`` headless runs at a time (the standard
+library's thread pool, each thread waiting on its process) where the machine has the cores, one on 2 CPU cores.
 """
 import argparse
+import concurrent.futures
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from gans_common.config import PRESETS
+from gans_common.config import PRESETS, TIERS
 from gans_common.frameworks import PACKAGES as FRAMEWORKS
 from gans_common.mnist import DATASETS
 from gans_study.notebook import execute, notebook_path
@@ -29,13 +33,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_headless(framework: str, variant: str, seed: int, results_dir: Path, epochs_scale: float = 1.0,
-                 dataset: str = "mnist") -> None:
-    suffix = ("" if epochs_scale == 1 else f"_x{epochs_scale:g}") + ("" if dataset == "mnist" else f"_{dataset}")
+                 dataset: str = "mnist", tier: str = "cpu", quiet: bool = False) -> str:
+    """One model, one seed, by the CLI with ``--publish``; its output (returned, not printed, when ``quiet``)."""
+    suffix = (("" if epochs_scale == 1 else f"_x{epochs_scale:g}") + ("" if dataset == "mnist" else f"_{dataset}")
+              + ("" if tier == "cpu" else f"_{tier}"))
     run_dir = ROOT / "runs" / framework / f"{variant}_seed{seed}{suffix}"
-    epochs = ["--epochs", str(round(PRESETS[variant]["epochs"] * epochs_scale))] if epochs_scale != 1 else []
-    subprocess.run([sys.executable, "-m", FRAMEWORKS[framework], "--variant", variant, "--seed", str(seed), *epochs,
-                    "--dataset", dataset, "--run-dir", str(run_dir), "--publish", str(results_dir), "--no-progress"],
-                   check=True)
+    epochs = (["--epochs", str(round(TIERS[tier][variant]["epochs"] * epochs_scale))] if epochs_scale != 1 else [])
+    done = subprocess.run([sys.executable, "-m", FRAMEWORKS[framework], "--variant", variant, "--tier", tier,
+                           "--seed", str(seed), *epochs, "--dataset", dataset, "--run-dir", str(run_dir),
+                           "--publish", str(results_dir), "--no-progress"],
+                          capture_output=quiet, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{framework}/{variant} seed {seed} failed (exit {done.returncode}):\n"
+                           f"{done.stdout or ''}{done.stderr or ''}")
+    return done.stdout or ""
+
+
+def has_gpu() -> bool:
+    """Does PyTorch see a CUDA GPU (asked in a child process: this one imports neither framework)?"""
+    probe = subprocess.run([sys.executable, "-c", "import torch; print(torch.cuda.is_available())"],
+                           capture_output=True, text=True)
+    return probe.stdout.strip() == "True"
 
 
 def main():
@@ -45,6 +63,12 @@ def main():
     parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
     parser.add_argument("--variants", nargs="+", choices=PRESETS, default=list(PRESETS))
     parser.add_argument("--headless", action="store_true", help="seed 0 by the CLI too (notebooks untouched)")
+    parser.add_argument("--tier", choices=TIERS, default="cpu",
+                        help="cpu (default: the study) or gpu (recipe-size nets, 60 epochs; headless, needs a GPU "
+                             "unless --allow-cpu; publishes to results/gpu)")
+    parser.add_argument("--allow-cpu", action="store_true", help="run --tier gpu without a GPU (hours per model)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="headless runs at a time (default 1: right for 2 CPU cores; e.g. 4 on one GPU)")
     parser.add_argument("--dataset", choices=DATASETS, default="mnist",
                         help="mnist (default) or fashion-mnist (headless only; publishes to results/fashion-mnist)")
     parser.add_argument("--results-dir", type=Path, default=None,
@@ -56,7 +80,16 @@ def main():
     args = parser.parse_args()
     if args.dataset != "mnist" and not args.headless:
         sys.exit(f"error: --dataset {args.dataset} needs --headless: the notebooks and their figures are MNIST's")
-    args.results_dir = args.results_dir or ROOT / "results" / ("" if args.dataset == "mnist" else args.dataset)
+    if args.tier != "cpu" and not args.headless:
+        sys.exit(f"error: --tier {args.tier} needs --headless: the notebooks train the CPU study's presets")
+    if args.jobs < 1 or (args.jobs > 1 and not args.headless):
+        sys.exit(f"error: --jobs {args.jobs}: give a positive number, and more than 1 only with --headless "
+                 f"(notebooks run one at a time)")
+    if args.tier == "gpu" and not args.allow_cpu and not has_gpu():
+        sys.exit("error: --tier gpu trains recipe-size nets for 60 epochs (hours per model on a CPU) and PyTorch "
+                 "sees no CUDA GPU here: run it on a machine with one, or add --allow-cpu")
+    args.results_dir = args.results_dir or ROOT / "results" / (
+        "gpu" if args.tier == "gpu" else "" if args.dataset == "mnist" else args.dataset)
     if args.epochs_scale != 1 and not (args.headless and args.results_dir.resolve() != (ROOT / "results").resolve()):
         sys.exit("error: --epochs-scale needs --headless and a --results-dir other than results/ (e.g. results/budget): "
                  "the notebooks and the table use the presets")
@@ -66,17 +99,30 @@ def main():
         sys.exit(f"error: --seeds must be at least 1, got {args.seeds}")
     subprocess.run([sys.executable, "-m", "gans_common.mnist", "--dataset", args.dataset], check=True)
     total = time.perf_counter()
-    for seed in range(args.from_seed, args.seeds):
-        for framework in args.frameworks:
-            for variant in args.variants:
-                t0 = time.perf_counter()
-                if seed == 0 and not args.headless:
-                    print(f"running {notebook_path(framework, variant)} ...", flush=True)
-                    execute(ROOT / notebook_path(framework, variant))
-                else:
-                    print(f"training {framework}/{variant} seed {seed} ...", flush=True)
-                    run_headless(framework, variant, seed, args.results_dir, args.epochs_scale, args.dataset)
-                print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
+    models = [(s, f, v) for s in range(args.from_seed, args.seeds) for f in args.frameworks for v in args.variants]
+    for seed, framework, variant in [m for m in models if m[0] == 0 and not args.headless]:
+        t0 = time.perf_counter()
+        print(f"running {notebook_path(framework, variant)} ...", flush=True)
+        execute(ROOT / notebook_path(framework, variant))
+        print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
+
+    def headless(model):
+        seed, framework, variant = model
+        t0 = time.perf_counter()
+        if args.jobs == 1:
+            print(f"training {framework}/{variant} seed {seed} ...", flush=True)
+        out = run_headless(framework, variant, seed, args.results_dir, args.epochs_scale, args.dataset, args.tier,
+                           quiet=args.jobs > 1)
+        print(f"{out}{framework}/{variant} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(headless, m) for m in models if m[0] != 0 or args.headless]
+        try:
+            for fut in futures:
+                fut.result()
+        except RuntimeError as err:  # a failed run stops the study (runs already going finish and are kept)
+            pool.shutdown(cancel_futures=True)
+            sys.exit(f"error: {err}")
     if not args.headless:
         print(f"running notebooks/comparison.ipynb ... {execute(ROOT / 'notebooks' / 'comparison.ipynb'):.0f} s")
         subprocess.run([sys.executable, str(ROOT / "tools" / "results_table.py")], check=True)

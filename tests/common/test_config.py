@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from gans_common.config import PRESETS, ConfigError, make_config
+from gans_common.config import PRESETS, TIERS, ConfigError, make_config
 from gans_common.loop import select_images
 
 
@@ -12,6 +12,17 @@ def test_presets_are_the_four_variants_with_their_papers_settings():
     assert (wgan.loss, wgan.k_steps, wgan.gp_weight, wgan.beta1, wgan.beta2, wgan.d_norm) == \
         ("wasserstein", 5, 10.0, 0.0, 0.9, "none")
     assert make_config("lsgan").arch == "mlp" and make_config("dcgan").arch == "dcgan"
+
+
+def test_gpu_tier_is_each_preset_at_recipe_size_and_longer():
+    for variant in PRESETS:
+        cpu, gpu = make_config(variant), make_config(variant, tier="gpu")
+        assert gpu.width == 2 * cpu.width if cpu.arch == "mlp" else gpu.width == 4 * cpu.width
+        assert gpu.epochs == 3 * cpu.epochs
+        assert gpu.replace(width=cpu.width, epochs=cpu.epochs) == cpu  # nothing else differs
+    assert set(TIERS) == {"cpu", "gpu"}
+    with pytest.raises(ConfigError, match="unknown tier 'tpu': choose one of cpu, gpu"):
+        make_config("dcgan", tier="tpu")
 
 
 def test_loss_and_architecture_combine_freely():

@@ -69,6 +69,7 @@ def test_bare_resume_continues_the_saved_config_and_more_epochs_are_recorded(pkg
     (["--z-dim", "64"], r"was trained with z_dim=100 \(asked: 64\)"),
     (["--epochs", "1"], r"has already trained 2 epochs: epochs=1 would undo them; resume with epochs >= 2"),
     (["--run-dir", "elsewhere"], r"name two folders: give only --resume"),
+    (["--tier", "gpu"], r"--tier gpu picks the presets of a new run, and a resumed run keeps its saved config"),
 ])
 def test_contradicting_flags_on_resume_are_refused(flags, message, finished_run, tmp_path):
     run = tmp_path / "run"
