@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from gans_common.config import PRESETS, recipe_config
 from gans_common.frameworks import PACKAGES as FRAMEWORKS
 
@@ -182,10 +184,12 @@ def report(records: Path) -> str:
     """A markdown table of every recorded trial, grouped by variant and budget, best train-reference FID first."""
     rows = load_records(records)
     head = ("| variant | candidate | framework | epochs | seeds | FID (train ref) | FID (test ref) | precision | "
-            "recall | digits | min/max digit share | train s |\n|" + "---|" * 12)
+            "recall | digits | min/max digit share | train s | curve FID at the preset's s |\n|" + "---|" * 13)
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["variant"], r["epochs"], r["candidate"], r["framework"]), []).append(r)
+    preset_seconds = {k[:2] + k[3:]: sum(r["train_seconds"] for r in rs) / len(rs)
+                      for k, rs in groups.items() if k[2] == "preset"}
     lines = [head]
     order = sorted(groups, key=lambda k: (list(PRESETS).index(k[0]), k[1], _mean(groups[k], "train", "fid")))
     for key in order:
@@ -194,7 +198,8 @@ def report(records: Path) -> str:
         lines.append(f"| {key[0]} | {key[2]} | {key[3]} | {key[1]} | {len(rs)} | {_fmt(rs, 'train', 'fid')} | "
                      f"{_fmt(rs, 'test', 'fid')} | {_fmt(rs, 'test', 'precision', 3)} | "
                      f"{_fmt(rs, 'test', 'recall', 3)} | {min(r['metrics_test_ref']['digits_covered'] for r in rs)} | "
-                     f"{min(shares):.1%} / {max(shares):.1%} | {sum(r['train_seconds'] for r in rs) / len(rs):.0f} |")
+                     f"{min(shares):.1%} / {max(shares):.1%} | {sum(r['train_seconds'] for r in rs) / len(rs):.0f} | "
+                     f"{_at_seconds(rs, preset_seconds.get(key[:2] + key[3:]))} |")
     devices = sorted({r["device"] for r in rows})
     commits = sorted({r["commit"] for r in rows})
     found = winners(groups)
@@ -204,7 +209,10 @@ def report(records: Path) -> str:
     return "\n".join(lines) + (f"\n\nDevices: {', '.join(devices)}. Commits: {', '.join(commits)}. "
                                f"{N_EVAL} samples per trial; mean ± std over seeds where there are several. "
                                f"train s: training wall time as recorded, slower where a trial shared the CPU "
-                               f"with other work: the budget rule is images seen by D, not seconds.")
+                               f"with other work: the budget rule is images seen by D, not seconds. The last column "
+                               f"reads each trial's quality curve (5k samples, test reference) at the mean training "
+                               f"seconds of its variant's preset trials of the same length: quality at equal CPU "
+                               f"time, as far as the recorded seconds are comparable.")
 
 
 def winners(groups: dict[tuple, list[dict]]) -> list[str]:
@@ -227,6 +235,21 @@ def winners(groups: dict[tuple, list[dict]]) -> list[str]:
                    f"{other} ({_fmt(cands[other], 'train', 'fid')} / {_fmt(cands[other], 'test', 'fid')}, "
                    f"{len(cands[other])} seed(s)): {ratio:.2f}x lower test FID; {len(cands)} candidates")
     return out
+
+
+def fid_at_seconds(curve: list[dict], seconds: float) -> float | None:
+    """The quality curve's FID (5k samples, test reference) at ``seconds`` of training, linear between its points;
+    None outside them (a cheaper run stopped before, so what it would have reached is unknown)."""
+    t = [p["train_seconds"] for p in curve]
+    if not curve or not t[0] <= seconds <= t[-1]:
+        return None
+    return float(np.interp(seconds, t, [p["fid"] for p in curve]))
+
+
+def _at_seconds(rs, seconds) -> str:
+    """Mean curve FID over seeds at the preset's training seconds: quality at equal CPU time."""
+    values = [fid_at_seconds(r.get("curve", []), seconds) for r in rs] if seconds else [None]
+    return "—" if None in values else format_mean_std(values, "{:.0f}")
 
 
 def _mean(rs, ref, key):

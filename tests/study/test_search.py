@@ -41,6 +41,14 @@ def test_report_orders_by_training_reference_fid_with_the_seed_spread(tmp_path):
             "(52.0 ± 2.8 / 54.0 ± 2.8, 2 seed(s)): 1.20x lower test FID; 2 candidates") in rows
 
 
+def test_curve_fid_at_equal_seconds_interpolates_and_refuses_to_extrapolate():
+    curve = [dict(train_seconds=100.0, fid=300.0), dict(train_seconds=300.0, fid=100.0)]
+    assert search.fid_at_seconds(curve, 200.0) == pytest.approx(200.0)
+    assert search.fid_at_seconds(curve, 300.0) == pytest.approx(100.0)
+    assert search.fid_at_seconds(curve, 301.0) is None and search.fid_at_seconds(curve, 99.0) is None
+    assert search.fid_at_seconds([], 10.0) is None
+
+
 def test_recorded_trials_are_skipped_and_bad_input_is_one_line(tmp_path, capsys):
     t = search.trials("screen", variants=("vanilla",))[0]
     (tmp_path / f"{t.name}.json").write_text("{}")
