@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gans_common.config import PRESETS, recipe_config
+from gans_common.config import PRESETS, TTUR_EMA, TTUR_N1_EMA, recipe_config
 from gans_common.frameworks import PACKAGES as FRAMEWORKS
 
 from .stats import format_mean_std
@@ -48,21 +48,21 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "preset": {},
         "ema": dict(ema_decay=0.999),
         "wide-ema": dict(width=64, ema_decay=0.999),
-        "ttur-ema": dict(lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
+        "ttur-ema": TTUR_EMA,
         "batch128-ema": dict(batch_size=128, lr_g=4e-4, lr_d=4e-4, ema_decay=0.999),
     },
     "lsgan": {
         "preset": {},
         "ema": dict(ema_decay=0.999),
         "wide-ema": dict(width=64, ema_decay=0.999),
-        "ttur-ema": dict(lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
+        "ttur-ema": TTUR_EMA,
     },
     "dcgan": {
         "preset": {},
         "ema": dict(ema_decay=0.999),
         "wide": dict(width=64),
         "wide-ema": dict(width=64, ema_decay=0.999),
-        "ttur-ema": dict(lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
+        "ttur-ema": TTUR_EMA,
         # Half the batch: twice the G and D steps for the same images seen by D.
         "ttur-ema-batch32": dict(batch_size=32, lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
     },
@@ -75,7 +75,7 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "wide-ema": dict(width=64, ema_decay=0.999),
         # One critic step per G step with the critic learning faster (TTUR, Heusel et al. 2017, who train WGAN-GP
         # this way): five times the G steps for the same images seen by D.
-        "ttur-n1-ema": dict(k_steps=1, lr_g=1e-4, lr_d=3e-4, ema_decay=0.999),
+        "ttur-n1-ema": TTUR_N1_EMA,
         # Half the batch at five critic steps: twice the G steps for the same images seen by D, at less cost per
         # epoch than one critic step (G's transposed convolutions cost most of a step).
         "batch32": dict(batch_size=32),

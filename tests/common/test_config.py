@@ -2,15 +2,16 @@
 import numpy as np
 import pytest
 
-from gans_common.config import PRESETS, TIERS, ConfigError, make_config
+from gans_common.config import PRESETS, TIERS, TTUR_N1_EMA, ConfigError, make_config, recipe_config
 from gans_common.loop import select_images
 
 
 def test_presets_are_the_four_variants_with_their_papers_settings():
     assert set(PRESETS) == {"vanilla", "lsgan", "dcgan", "wgan_gp"}
-    wgan = make_config("wgan_gp")
+    wgan = recipe_config("wgan_gp")  # Algorithm 1; the preset changes k_steps, the rates and the EMA (TTUR_N1_EMA)
     assert (wgan.loss, wgan.k_steps, wgan.gp_weight, wgan.beta1, wgan.beta2, wgan.d_norm) == \
         ("wasserstein", 5, 10.0, 0.0, 0.9, "none")
+    assert make_config("wgan_gp") == wgan.replace(**TTUR_N1_EMA, epochs=20)
     assert make_config("lsgan").arch == "mlp" and make_config("dcgan").arch == "dcgan"
 
 
