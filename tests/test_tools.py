@@ -61,3 +61,28 @@ def test_gpu_tier_line_says_whether_the_tier_has_run():
                device="cuda (NVIDIA H200)", wall_seconds=120.0)
     seeds = {("dcgan", "pytorch"): [cpu] + [gpu | dict(config=gpu["config"] | dict(seed=s)) for s in range(3)]}
     assert table.gpu_tier_line(seeds) == "- 3 runs of 1 models on H200, 6 min of training in all\n"
+
+
+def test_run_study_runs_headless_models_through_the_pool_and_stops_at_a_failure(monkeypatch, capsys):
+    study = load_tool("run_study")
+    calls = []
+
+    def fake_run(framework, variant, seed, results_dir, epochs_scale, dataset, tier, quiet):
+        calls.append((seed, framework, variant, tier, quiet))
+        if (seed, variant) == (1, "wgan_gp"):
+            raise RuntimeError("pytorch/wgan_gp seed 1 failed (exit 2):\nerror: disk full")
+        return ""
+    monkeypatch.setattr(study, "run_headless", fake_run)
+    monkeypatch.delenv("GANS_SMOKE", raising=False)  # conftest's smoke mode: the study refuses it
+    monkeypatch.setattr(study.subprocess, "run", lambda *a, **k: None)  # the data fetch
+    monkeypatch.setattr(sys, "argv", ["run_study.py", "--headless", "--seeds", "2", "--frameworks", "pytorch",
+                                      "--variants", "dcgan", "wgan_gp", "--jobs", "1"])
+    with pytest.raises(SystemExit, match="error: pytorch/wgan_gp seed 1 failed"):
+        study.main()
+    assert calls == [(0, "pytorch", "dcgan", "cpu", False), (0, "pytorch", "wgan_gp", "cpu", False),
+                     (1, "pytorch", "dcgan", "cpu", False), (1, "pytorch", "wgan_gp", "cpu", False)]
+    calls.clear()
+    monkeypatch.setattr(sys, "argv", ["run_study.py", "--headless", "--seeds", "1", "--frameworks", "pytorch",
+                                      "--jobs", "3"])
+    study.main()
+    assert sorted(c[2] for c in calls) == ["dcgan", "lsgan", "vanilla", "wgan_gp"] and all(c[4] for c in calls)
