@@ -86,3 +86,12 @@ def test_run_study_runs_headless_models_through_the_pool_and_stops_at_a_failure(
                                       "--jobs", "3"])
     study.main()
     assert sorted(c[2] for c in calls) == ["dcgan", "lsgan", "vanilla", "wgan_gp"] and all(c[4] for c in calls)
+
+
+def test_one_seed_minutes_needs_all_eight_models():
+    from gans_common.config import make_config
+    table = load_tool("results_table")
+    record = dict(config=make_config("dcgan").to_dict(), framework="pytorch", device="cpu", wall_seconds=600.0)
+    assert table.one_seed_minutes({("dcgan", "pytorch"): [record], ("dcgan", "tensorflow"): []}) == ""
+    assert table.one_seed_minutes({("dcgan", "pytorch"): [record], ("dcgan", "tensorflow"): [record]}) == \
+        "; seed 0 of all eight: 20 min of training on cpu"
