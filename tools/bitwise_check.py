@@ -8,8 +8,8 @@ of the final checkpoint (nets, optimizers), taken in order, must be bitwise equa
 both runs' training seconds and their ratio (the two run back to back, so the ratio, not the seconds, is the
 measurement; nothing else may run beside them); exit status 0 if all are equal.
 """
-import json
 import argparse
+import json
 import os
 import subprocess
 import sys
