@@ -46,10 +46,12 @@ def _title(variant, framework, record):
                                                                   if record else "")
 
 
-def samples_figure(results):
+def samples_figure(results, missing_text=None):
+    """One panel of 100 samples per model; ``missing_text(variant, framework)`` fills a model without a run (by
+    default: the notebook that makes it)."""
+    missing_text = missing_text or (lambda v, f: f"not run yet:\n{notebook.notebook_path(f, v)}")
     images = {_title(v, f, r and r[0]): plots.grid(r[1]["samples"]) if r else None for (v, f), r in results.items()}
-    missing = {_title(v, f, None): f"not run yet:\n{notebook.notebook_path(f, v)}"
-               for (v, f), r in results.items() if r is None}
+    missing = {_title(v, f, None): missing_text(v, f) for (v, f), r in results.items() if r is None}
     return plots.panels(images, ncols=len(FRAMEWORKS) * 2, cell=3.0, missing=missing)
 
 
