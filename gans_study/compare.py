@@ -318,7 +318,7 @@ def dataset_findings(first: dict, second: dict, names=("MNIST", "Fashion-MNIST")
     ranks = []
     for seeds in (first, second):
         fids = {v: _variant_fid(seeds, v, metric) for v in PRESETS}
-        ranks.append([v for v in sorted(fids, key=lambda v: fids[v]) if fids[v] is not None])
+        ranks.append(sorted((v for v in fids if fids[v] is not None), key=fids.get))  # a variant may have none
     if all(len(r) == len(PRESETS) for r in ranks):
         same = "the same" if ranks[0] == ranks[1] else "a different"
         out.append(f"Ranking by {metric} (best first): {names[0]} {' < '.join(ranks[0])}; {names[1]} "
