@@ -107,10 +107,11 @@ def load_seeds(results_dir, dataset: str = "mnist") -> dict[tuple[str, str], lis
     return {key: [r for r in rs if tier_of(r, dataset=dataset)] for key, rs in records.items()}
 
 
-def tier_of(record: dict, ignore: tuple[str, ...] = (), dataset: str = "mnist") -> str | None:
+def tier_of(record: dict, ignore: tuple[str, ...] = (), dataset: str | None = None) -> str | None:
     """The tier (``config.TIERS``) whose current preset of its variant ``record`` was trained with on ``dataset``
-    (any seed; any value of the fields in ``ignore``), or None. A field the record lacks was added to the config
-    later, with a default that keeps the old behaviour: the record had that default."""
+    (default: the record's own; any seed; any value of the fields in ``ignore``), or None. A field the record lacks
+    was added to the config later, with a default that keeps the old behaviour: the record had that default."""
+    dataset = dataset or record["config"].get("dataset", "mnist")
     same = dict(seed=0) | {k: None for k in ignore}
     config = json.loads(json.dumps(make_config(**record["config"]).to_dict() | same))
     for tier in TIERS:
@@ -122,8 +123,7 @@ def tier_of(record: dict, ignore: tuple[str, ...] = (), dataset: str = "mnist") 
 
 def in_tier(seeds: dict, tier: str = "cpu") -> dict[tuple[str, str], list[dict]]:
     """``seeds`` (from :func:`load_seeds`) with only the records of ``tier``."""
-    return {key: [r for r in rs if tier_of(r, dataset=r["config"].get("dataset", "mnist")) == tier]
-            for key, rs in seeds.items()}
+    return {key: [r for r in rs if tier_of(r) == tier] for key, rs in seeds.items()}
 
 
 def is_preset(record: dict, ignore: tuple[str, ...] = (), dataset: str = "mnist", tier: str = "cpu") -> bool:
@@ -138,7 +138,7 @@ def short_device(device: str) -> str:
 
 def where(record: dict) -> str:
     """The table's device cell: the short device name, and the tier where it is not the CPU study's."""
-    tier = tier_of(record, dataset=record["config"].get("dataset", "mnist"))
+    tier = tier_of(record)
     return short_device(record["device"]) + ("" if tier in ("cpu", None) else f", {tier} tier")
 
 

@@ -64,7 +64,7 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "wide-ema": dict(width=64, ema_decay=0.999),
         "ttur-ema": TTUR_EMA,
         # Half the batch: twice the G and D steps for the same images seen by D.
-        "ttur-ema-batch32": dict(batch_size=32, lr_g=4e-4, lr_d=1e-4, ema_decay=0.999),
+        "ttur-ema-batch32": TTUR_EMA | dict(batch_size=32),
     },
     "wgan_gp": {
         "preset": {},
