@@ -65,7 +65,6 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "ttur-ema": TTUR_EMA,
         # Half the batch: twice the G and D steps for the same images seen by D.
         "ttur-ema-batch32": TTUR_EMA | dict(batch_size=32),
-        # TF-GAN's MNIST rates unscaled (G lr 1e-3, D lr 1e-4): G moves further per step; the EMA averages the noise.
         # Twice the batch: half the steps, each on a less noisy batch (batch norm's statistics too), and on a CPU
         # fewer, larger matrix products per epoch.
         "ttur-ema-batch128": TTUR_EMA | dict(batch_size=128),
