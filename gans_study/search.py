@@ -40,6 +40,10 @@ SCREEN_EPOCHS = 6
 FINAL_EPOCHS = 20
 N_EVAL = 10000
 
+# TF-GAN's MNIST rates unscaled (G lr 1e-3, D lr 1e-4; TTUR_EMA is them scaled down): G moves further per step, and
+# the EMA of its weights averages the noise that adds.
+TFGAN_EMA = dict(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999)
+
 # Candidates per variant: name -> overrides of the variant's paper recipe (``config.RECIPES``, where the search
 # started; ``epochs`` is the stage's). Within each family:
 # capacity (width), learning rates, Adam's beta1, batch size and an EMA of G's weights.
@@ -50,12 +54,14 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "wide-ema": dict(width=64, ema_decay=0.999),
         "ttur-ema": TTUR_EMA,
         "batch128-ema": dict(batch_size=128, lr_g=4e-4, lr_d=4e-4, ema_decay=0.999),
+        "tfgan-ema": TFGAN_EMA,
     },
     "lsgan": {
         "preset": {},
         "ema": dict(ema_decay=0.999),
         "wide-ema": dict(width=64, ema_decay=0.999),
         "ttur-ema": TTUR_EMA,
+        "tfgan-ema": TFGAN_EMA,
     },
     "dcgan": {
         "preset": {},
@@ -68,8 +74,7 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # Twice the batch: half the steps, each on a less noisy batch (batch norm's statistics too), and on a CPU
         # fewer, larger matrix products per epoch.
         "ttur-ema-batch128": TTUR_EMA | dict(batch_size=128),
-        # TF-GAN's MNIST rates unscaled (G lr 1e-3, D lr 1e-4): G moves further per step; the EMA averages the noise.
-        "tfgan-ema": dict(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999),
+        "tfgan-ema": TFGAN_EMA,
     },
     "wgan_gp": {
         "preset": {},
