@@ -411,7 +411,7 @@ def test_gradient_penalty_and_gradients():
 @pytest.mark.parametrize("variant", ["vanilla", "lsgan", "dcgan", "wgan_gp"])
 def test_train_step(variant):
     # k_steps, lrs, betas, loss, architecture of the papers' recipes, where the tolerances were set: Adam's
-    # first-step round-off (module docstring) grows with lr, and the presets' G lr of 4e-4 is twice DCGAN's
+    # first-step round-off (module docstring) grows with lr, and the presets' G lr of 1e-3 is five times DCGAN's
     cfg = recipe_config(variant, batch_size=BATCH)
     torch.manual_seed(0)
     g_pt, d_pt = gans_pt.build_models(cfg)

@@ -12,6 +12,8 @@ def test_presets_are_the_four_variants_with_their_papers_settings():
     assert (wgan.loss, wgan.k_steps, wgan.gp_weight, wgan.beta1, wgan.beta2, wgan.d_norm) == \
         ("wasserstein", 5, 10.0, 0.0, 0.9, "none")
     assert make_config("wgan_gp") == wgan.replace(**TTUR_N1_EMA, epochs=20)
+    for variant in ("vanilla", "lsgan", "dcgan"):  # each recipe at TF-GAN's rates with the EMA of G (TFGAN_EMA)
+        assert make_config(variant) == recipe_config(variant).replace(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999, epochs=20)
     assert make_config("lsgan").arch == "mlp" and make_config("dcgan").arch == "dcgan"
 
 
