@@ -9,7 +9,7 @@ from gans_study import search
 
 def test_trials_of_a_stage_use_the_stage_budget_and_the_candidates_overrides():
     screen = search.trials("screen", variants=("dcgan",))
-    assert [t.candidate for t in screen] == list(search.CANDIDATES["dcgan"])
+    assert [t.candidate for t in screen] == search.STAGES["screen"]["dcgan"]
     assert {t.epochs for t in screen} == {search.SCREEN_EPOCHS}
     final = search.trials("final", variants=("dcgan",), seeds=3, candidates={"dcgan": ["ema"]})
     assert [(t.name, t.seed) for t in final] == [(f"dcgan_ema_pytorch_e{search.FINAL_EPOCHS}_seed{s}", s)
@@ -68,3 +68,13 @@ def test_every_committed_record_is_the_config_its_trial_builds():
         trial = search.Trial(r["variant"], r["candidate"], r["framework"], r["epochs"], r["seed"])
         recorded = dict(dataset="mnist") | r["config"]  # records older than the dataset field are MNIST's
         assert trial.config().to_dict() == recorded | dict(digits=tuple(recorded["digits"])), trial.name
+
+
+def test_the_stages_are_the_committed_records():
+    """``make search`` (both stages, their default candidates) reruns exactly the recorded trials: none missing, no
+    record that the stages would not make."""
+    records = search.load_records(search.Path(__file__).resolve().parents[2] / "results" / "search")
+    recorded = {r["name"] for r in records}
+    staged = {t.name for stage in search.STAGES for t in search.trials(stage)}
+    assert recorded == staged, (sorted(recorded - staged), sorted(staged - recorded))
+    assert all(set(cs) <= set(search.CANDIDATES[v]) for stage in search.STAGES.values() for v, cs in stage.items())
