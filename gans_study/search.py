@@ -1,15 +1,16 @@
 """The quality search: named candidate configs per variant, trained at one budget, scored on 10k samples.
 
-    python -m gans_study.search [--stage screen|final] [--variants ...] [--frameworks pytorch tensorflow]
-                                 [--seeds 1] [--jobs 1] [--records results/search] [--dry-run]
+    python -m gans_study.search [--stage screen|final] [--variants ...] [--candidates ...]
+                                 [--frameworks pytorch tensorflow] [--seeds 1] [--jobs 1] [--records results/search]
+                                 [--dry-run]
     python -m gans_study.search --report      # the table of every recorded trial (results/search/README.md)
 
 **Budget rule: the same number of real images seen by D** (``epochs`` passes over the 60k training images, the
 same for every variant), so trials compare equal data, not equal luck with the machine's speed; each record also
 keeps its training seconds. ``screen`` trains its candidates (``STAGES``) for ``SCREEN_EPOCHS``, ``final``
-its own for ``FINAL_EPOCHS``: by default what the records hold, so ``make search`` reruns the search as it ran. Hyperparameters are **selected on FID against training images** (the last 10k, which the
-real-data floor does not use) and reported against the 10k test images, so a table is not tuned on its own
-reference; each record has both.
+its own for ``FINAL_EPOCHS``: by default what the records hold, so ``make search`` reruns the search as it ran.
+Hyperparameters are **selected on FID against training images** (the last 10k, which the real-data floor does not
+use) and reported against the 10k test images, so a table is not tuned on its own reference; each record has both.
 
 Each trial runs in its own process (``--trial SPEC``: PyTorch and TensorFlow never share one) and writes one JSON
 record; a trial already recorded is skipped, so an interrupted search continues when run again. Trials run
