@@ -138,7 +138,7 @@ def test_longer_runs_report_the_curve_beyond_the_preset(tmp_path):
     publish(fake_run(tmp_path / "longer", epochs=2 * n, curve=curve), tmp_path / "results" / "budget",
             metrics=METRICS)
     # a longer run of another config (an older preset) says nothing about this preset's curve
-    other = fake_run(tmp_path / "other", epochs=2 * n, seed=1, curve=curve, lr_g=1e-3)
+    other = fake_run(tmp_path / "other", epochs=2 * n, seed=1, curve=curve, lr_g=2e-4)
     publish(other, tmp_path / "results" / "budget", metrics=METRICS)
     seeds = compare.load_seeds(tmp_path / "results")
     (line,) = compare.longer_runs(tmp_path / "results" / "budget", seeds)
