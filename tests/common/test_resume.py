@@ -64,8 +64,8 @@ def test_bare_resume_continues_the_saved_config_and_more_epochs_are_recorded(pkg
 
 
 @pytest.mark.parametrize("flags, message", [
-    (["--lr-g", "0.05"], r"was trained with lr_g=0.0004 \(asked: 0.05\): a resume continues the saved run; to "
-                         r"train with other values start a new run folder"),
+    (["--lr-g", "0.05"], rf"was trained with lr_g={make_config('vanilla').lr_g} \(asked: 0.05\): a resume continues "
+                         r"the saved run; to train with other values start a new run folder"),
     (["--z-dim", "64"], r"was trained with z_dim=100 \(asked: 64\)"),
     (["--epochs", "1"], r"has already trained 2 epochs: epochs=1 would undo them; resume with epochs >= 2"),
     (["--run-dir", "elsewhere"], r"name two folders: give only --resume"),
