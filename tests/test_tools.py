@@ -94,4 +94,10 @@ def test_one_seed_minutes_needs_all_eight_models():
     record = dict(config=make_config("dcgan").to_dict(), framework="pytorch", device="cpu", wall_seconds=600.0)
     assert table.one_seed_minutes({("dcgan", "pytorch"): [record], ("dcgan", "tensorflow"): []}) == ""
     assert table.one_seed_minutes({("dcgan", "pytorch"): [record], ("dcgan", "tensorflow"): [record]}) == \
-        "; seed 0 of all eight: 20 min of training on cpu"
+        "; one seed of all eight: 20 min (seed 0) of training on cpu"
+    faster = dict(record, config=make_config("dcgan", seed=1).to_dict(), wall_seconds=300.0)
+    assert table.one_seed_minutes({("dcgan", "pytorch"): [record, faster], ("dcgan", "tensorflow"): [record]}) == \
+        "; one seed of all eight: 20 min (seed 0) of training on cpu"  # seed 1 lacks a model
+    assert table.one_seed_minutes({("dcgan", "pytorch"): [record, faster],
+                                   ("dcgan", "tensorflow"): [record, faster]}) == \
+        "; one seed of all eight: 20 min (seed 0), 10 min (seed 1) of training on cpu"
