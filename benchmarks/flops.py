@@ -37,7 +37,7 @@ def generator_layers(cfg: GANConfig) -> list[int]:
 def discriminator_layers(cfg: GANConfig) -> list[int]:
     """Forward FLOPs per sample of each matmul-type layer of the discriminator, input to output."""
     net = "MLPDiscriminator" if cfg.arch == "mlp" else "DCGANDiscriminator"
-    return architectures.forward_flops(architectures.layers(net, cfg.z_dim, cfg.width, cfg.d_norm))
+    return architectures.forward_flops(architectures.layers(net, cfg.z_dim, cfg.d_width, cfg.d_norm))
 
 
 def step_flops(cfg: GANConfig) -> dict[str, int]:

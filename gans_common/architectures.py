@@ -88,8 +88,8 @@ def build_models(classes: dict, cfg) -> tuple:
     from the seeded RNG in this order."""
     G = build_generator(classes, cfg)
     if cfg.arch == "mlp":
-        return G, classes["MLPDiscriminator"](cfg.width)
-    return G, classes["DCGANDiscriminator"](cfg.width, cfg.d_norm)
+        return G, classes["MLPDiscriminator"](cfg.d_width)
+    return G, classes["DCGANDiscriminator"](cfg.d_width, cfg.d_norm)
 
 
 def spatial(stack: list[Layer]) -> list[tuple]:

@@ -23,6 +23,7 @@ class GANConfig:
     d_norm: str = "batch"         # dcgan discriminator: batch norm after conv 2, or none (WGAN-GP critic)
     z_dim: int = 100
     width: int = 32               # dcgan: channels of the 14x14 maps (7x7 maps have 2x); mlp: hidden 8w and 16w units
+    width_d: int = 0              # the discriminator's width, if not the generator's; 0 = width
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     beta1: float = 0.5
@@ -37,6 +38,10 @@ class GANConfig:
     epochs: int = 10              # passes of the discriminator over the (subset) training set
     train_subset: int = 0         # use only the first N images (smoke runs); 0 = all
     seed: int = 0
+
+    @property
+    def d_width(self) -> int:
+        return self.width_d or self.width
 
     @property
     def g_batch(self) -> int:
@@ -137,6 +142,8 @@ def validate(cfg: GANConfig) -> None:
         need(int(getattr(cfg, name)) == getattr(cfg, name) and getattr(cfg, name) > 0,
              f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
     need(cfg.gp_weight >= 0, f"gp_weight must be >= 0 (Gulrajani et al. 2017 use 10), got {cfg.gp_weight}")
+    need(int(cfg.width_d) == cfg.width_d and cfg.width_d >= 0,
+         f"width_d must be a positive integer (or 0 for width), got {cfg.width_d!r}")
     need(cfg.batch_size_g >= 0, f"batch_size_g must be positive (or 0 for batch_size), got {cfg.batch_size_g}")
     need(cfg.train_subset >= 0, f"train_subset must be >= 0 (0 = all images), got {cfg.train_subset}")
     need(0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, f"Adam betas must be in [0, 1), got {cfg.beta1}, {cfg.beta2}")

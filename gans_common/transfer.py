@@ -57,12 +57,14 @@ def _arch_name(arch) -> str:
     return name
 
 
-def _params(cfg, z_dim, width, norm):
-    """z_dim, width, norm from keywords, else from a config-like object (z_dim, width, d_norm), else defaults."""
+def _params(name, cfg, z_dim, width, norm):
+    """z_dim, width, norm from keywords, else from a config-like object (z_dim, width or for a discriminator
+    d_width, d_norm), else defaults."""
     def get(attr, default):
         return getattr(cfg, attr, default) if cfg is not None else default
 
-    return (z_dim if z_dim is not None else get("z_dim", 100), width if width is not None else get("width", 32),
+    cfg_width = get("d_width", get("width", 32)) if name.endswith("Discriminator") else get("width", 32)
+    return (z_dim if z_dim is not None else get("z_dim", 100), width if width is not None else cfg_width,
             norm if norm is not None else get("d_norm", "batch"))
 
 
@@ -73,7 +75,7 @@ def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None) -> list[Entry]:
     ``cfg`` is anything with ``z_dim``, ``width``, ``d_norm`` (a GANConfig); keywords override it.
     """
     name = _arch_name(arch)
-    z_dim, w, norm = _params(cfg, z_dim, width, norm)
+    z_dim, w, norm = _params(name, cfg, z_dim, width, norm)
     if norm not in ("batch", "none"):
         raise ValueError(f"unknown norm {norm!r}: choose 'batch' or 'none'")
     stack = architectures.layers(name, z_dim, w, norm)

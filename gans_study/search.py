@@ -76,6 +76,9 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # fewer, larger matrix products per epoch.
         "ttur-ema-batch128": TTUR_EMA | dict(batch_size=128),
         "tfgan-ema": TFGAN_EMA,
+        # D alone wider (G unchanged): D has a tenth of G's weights; a step's FLOPs grow less than with both
+        # nets widened (benchmarks/flops.py step_flops).
+        "tfgan-ema-wide-d": TFGAN_EMA | dict(width_d=48),
     },
     "wgan_gp": {
         "preset": {},
