@@ -72,7 +72,8 @@ def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None) -> list[Entry]:
     """The tensors of ``arch`` (a class name, class or instance of either twin) in the order of Keras' ``.weights``,
     derived from its layer table (``gans_common.architectures``): PyTorch keys ``net.<i>.*``.
 
-    ``cfg`` is anything with ``z_dim``, ``width``, ``d_norm`` (a GANConfig); keywords override it.
+    ``cfg`` is anything with ``z_dim``, ``width`` (``d_width`` for a discriminator, if it has one), ``d_norm`` (a
+    GANConfig); keywords override it.
     """
     name = _arch_name(arch)
     z_dim, w, norm = _params(name, cfg, z_dim, width, norm)
