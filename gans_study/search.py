@@ -107,7 +107,7 @@ STAGES: dict[str, dict[str, list[str]]] = {
                "wgan_gp": ["preset", "ema", "lr2e-4-ema"]},
     "final": {"vanilla": ["preset", "ttur-ema", "tfgan-ema"],
               "lsgan": ["preset", "ttur-ema", "tfgan-ema"],
-              "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema"],
+              "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema", "tfgan-ema-wide-d"],
               "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema"]},
 }
 
