@@ -56,7 +56,7 @@ fashion: $(VENV)/.installed  ## the eight models on Fashion-MNIST, seed 0 (two h
 	$(PY) tools/run_study.py --headless --seeds 1 --dataset fashion-mnist
 	$(PY) tools/results_table.py
 
-search: $(VENV)/.installed  ## the quality search as recorded (search.STAGES): PyTorch, seed 0 (hours on 2 CPU cores)
+search: $(VENV)/.installed  ## the quality search as recorded (search.STAGES): PyTorch, seed 0 and the finalists' seeds (hours on 2 CPU cores)
 	$(PY) -m gans_study.search --stage screen
 	$(PY) -m gans_study.search --stage final
 	$(PY) -m gans_study.search --report

@@ -112,6 +112,10 @@ STAGES: dict[str, dict[str, list[str]]] = {
 }
 
 
+# Finalists trained on more seeds than the stage's default (``--seeds``): {stage: {variant: {candidate: seeds}}}.
+FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfgan-ema-wide-d": 2}}}
+
+
 class SearchError(RuntimeError):
     """A search that cannot run as asked; the message says why and what to do."""
 
@@ -138,10 +142,14 @@ class Trial:
 
 def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch",), seeds: int = 1,
            candidates: dict | None = None) -> list[Trial]:
-    """The trials of a stage: its candidates (``STAGES``), or ``candidates`` ({variant: [names]}) instead."""
+    """The trials of a stage: its candidates (``STAGES``, finalists on at least their ``FINALIST_SEEDS``), or
+    ``candidates`` ({variant: [names]}) instead, on ``seeds`` seeds."""
     epochs = {"screen": SCREEN_EPOCHS, "final": FINAL_EPOCHS}[stage]
-    return [Trial(v, c, f, epochs, s) for s in range(seeds) for v in variants for f in frameworks
-            for c in (candidates or {}).get(v, STAGES[stage][v])]
+    names = {v: (candidates or {}).get(v, STAGES[stage][v]) for v in variants}
+    n_seeds = {(v, c): seeds if v in (candidates or {}) else max(seeds, FINALIST_SEEDS.get(stage, {}).get(v, {}).get(c, 1))
+               for v in variants for c in names[v]}
+    return [Trial(v, c, f, epochs, s) for s in range(max(n_seeds.values(), default=0)) for v in variants
+            for f in frameworks for c in names[v] if s < n_seeds[v, c]]
 
 
 def record_path(records: Path, trial: Trial) -> Path:
