@@ -113,7 +113,7 @@ STAGES: dict[str, dict[str, list[str]]] = {
 
 
 # Finalists trained on more seeds than the stage's default (``--seeds``): {stage: {variant: {candidate: seeds}}}.
-FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfgan-ema-wide-d": 2}}}
+FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfgan-ema-wide-d": 3}}}
 
 
 class SearchError(RuntimeError):
