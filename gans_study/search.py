@@ -145,8 +145,10 @@ def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch"
     """The trials of a stage: its candidates (``STAGES``, finalists on at least their ``FINALIST_SEEDS``), or
     ``candidates`` ({variant: [names]}) instead, on ``seeds`` seeds."""
     epochs = {"screen": SCREEN_EPOCHS, "final": FINAL_EPOCHS}[stage]
-    names = {v: (candidates or {}).get(v, STAGES[stage][v]) for v in variants}
-    n_seeds = {(v, c): seeds if v in (candidates or {}) else max(seeds, FINALIST_SEEDS.get(stage, {}).get(v, {}).get(c, 1))
+    candidates = candidates or {}
+    names = {v: candidates.get(v, STAGES[stage][v]) for v in variants}
+    finalists = FINALIST_SEEDS.get(stage, {})
+    n_seeds = {(v, c): seeds if v in candidates else max(seeds, finalists.get(v, {}).get(c, 1))
                for v in variants for c in names[v]}
     return [Trial(v, c, f, epochs, s) for s in range(max(n_seeds.values(), default=0)) for v in variants
             for f in frameworks for c in names[v] if s < n_seeds[v, c]]

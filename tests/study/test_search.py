@@ -83,15 +83,13 @@ def test_the_stages_are_the_committed_records():
     assert all(set(cs) <= set(search.CANDIDATES[v]) for stage in search.STAGES.values() for v, cs in stage.items())
 
 
-def test_a_finalist_runs_on_its_seeds_and_explicit_candidates_on_the_asked_ones():
+def test_a_finalist_runs_on_its_seeds_and_explicit_candidates_on_the_asked_ones(monkeypatch):
     """``FINALIST_SEEDS`` raises a stage candidate's seeds (never lowers ``--seeds``); ``--candidates`` gets exactly
     ``--seeds``."""
-    finalist = {"final": {"dcgan": {"ema": 3}}}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(search, "FINALIST_SEEDS", finalist)
-        mp.setitem(search.STAGES, "final", search.STAGES["final"] | {"dcgan": ["preset", "ema"]})
-        seeds = [(t.candidate, t.seed) for t in search.trials("final", variants=("dcgan",))]
-        assert seeds == [("preset", 0), ("ema", 0), ("ema", 1), ("ema", 2)]
-        assert len(search.trials("final", variants=("dcgan",), seeds=4)) == 8
-        explicit = search.trials("final", variants=("dcgan",), candidates={"dcgan": ["ema"]})
-        assert [t.seed for t in explicit] == [0]
+    monkeypatch.setattr(search, "FINALIST_SEEDS", {"final": {"dcgan": {"ema": 3}}})
+    monkeypatch.setitem(search.STAGES, "final", search.STAGES["final"] | {"dcgan": ["preset", "ema"]})
+    seeds = [(t.candidate, t.seed) for t in search.trials("final", variants=("dcgan",))]
+    assert seeds == [("preset", 0), ("ema", 0), ("ema", 1), ("ema", 2)]
+    assert len(search.trials("final", variants=("dcgan",), seeds=4)) == 8
+    explicit = search.trials("final", variants=("dcgan",), candidates={"dcgan": ["ema"]})
+    assert [t.seed for t in explicit] == [0]
