@@ -13,7 +13,9 @@ def test_presets_are_the_four_variants_with_their_papers_settings():
         ("wasserstein", 5, 10.0, 0.0, 0.9, "none")
     assert make_config("wgan_gp") == wgan.replace(**TTUR_N1_EMA, epochs=20)
     for variant in ("vanilla", "lsgan", "dcgan"):  # each recipe at TF-GAN's rates with the EMA of G (TFGAN_EMA)
-        assert make_config(variant) == recipe_config(variant).replace(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999, epochs=20)
+        wide_d = dict(width_d=48) if variant == "dcgan" else {}  # DCGAN's D alone wider
+        assert make_config(variant) == recipe_config(variant).replace(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999, epochs=20,
+                                                                      **wide_d)
     assert make_config("lsgan").arch == "mlp" and make_config("dcgan").arch == "dcgan"
 
 
@@ -22,7 +24,8 @@ def test_gpu_tier_is_each_preset_at_recipe_size_and_longer():
         cpu, gpu = make_config(variant), make_config(variant, tier="gpu")
         assert gpu.width == 2 * cpu.width if cpu.arch == "mlp" else gpu.width == 4 * cpu.width
         assert gpu.epochs == 3 * cpu.epochs
-        assert gpu.replace(width=cpu.width, epochs=cpu.epochs) == cpu  # nothing else differs
+        assert gpu.d_width == gpu.width  # D as wide as G at recipe size
+        assert gpu.replace(width=cpu.width, width_d=cpu.width_d, epochs=cpu.epochs) == cpu  # nothing else differs
     assert set(TIERS) == {"cpu", "gpu"}
     with pytest.raises(ConfigError, match="unknown tier 'tpu': choose one of cpu, gpu"):
         make_config("dcgan", tier="tpu")
