@@ -79,6 +79,8 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # D alone wider (G unchanged): D has a tenth of G's weights; a step's FLOPs grow less than with both
         # nets widened (benchmarks/flops.py step_flops).
         "tfgan-ema-wide-d": TFGAN_EMA | dict(width_d=48),
+        # Both nets at width 48: with D at 48 already, G's 7x7x96 projection costs only ~1/4 more FLOPs per step.
+        "tfgan-ema-wide48": TFGAN_EMA | dict(width=48),
     },
     "wgan_gp": {
         "preset": {},
