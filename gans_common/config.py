@@ -129,6 +129,14 @@ def recipe_config(variant: str, **overrides) -> GANConfig:
     return make_config(variant, **(defaults | RECIPES[variant] | overrides))
 
 
+def config_from_dict(saved: dict) -> GANConfig:
+    """A config saved as a dict (a record's, a run folder's), rebuilt and validated. A field it lacks was added to
+    GANConfig after it was saved, with a default that keeps the old behaviour: it gets that default, never today's
+    preset value (DCGAN's preset widened D by ``width_d`` after records without the field were written)."""
+    defaults = {f.name: f.default for f in dataclasses.fields(GANConfig)}
+    return make_config(**(defaults | saved))
+
+
 def validate(cfg: GANConfig) -> None:
     def need(ok: bool, msg: str) -> None:
         if not ok:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import GANConfig, make_config
+from .config import GANConfig, config_from_dict
 
 try:
     import fcntl
@@ -76,7 +76,7 @@ def saved_config(run_dir: str | Path) -> GANConfig:
     """The config a run folder was trained with; :class:`RunDirError` if it has none or it is unreadable."""
     path = Path(run_dir) / "config.json"
     try:
-        return make_config(**json.loads(path.read_text()))
+        return config_from_dict(json.loads(path.read_text()))
     except FileNotFoundError:
         raise RunDirError(f"{run_dir} is not a run folder (no config.json): resume a folder written by an earlier "
                           f"run, or drop --resume to start afresh") from None

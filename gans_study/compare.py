@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from gans_common import runs
-from gans_common.config import PRESETS, TIERS, make_config
+from gans_common.config import PRESETS, TIERS, config_from_dict, make_config
 from gans_common.frameworks import FRAMEWORKS
 
 from . import notebook, plots
@@ -113,7 +113,7 @@ def tier_of(record: dict, ignore: tuple[str, ...] = (), dataset: str | None = No
     was added to the config later, with a default that keeps the old behaviour: the record had that default."""
     dataset = dataset or record["config"].get("dataset", "mnist")
     same = dict(seed=0) | {k: None for k in ignore}
-    config = json.loads(json.dumps(make_config(**record["config"]).to_dict() | same))
+    config = json.loads(json.dumps(config_from_dict(record["config"]).to_dict() | same))
     for tier in TIERS:
         preset = make_config(config["variant"], tier=tier, dataset=dataset).to_dict() | same
         if json.loads(json.dumps(preset)) == config:  # through JSON, as the record was: tuples become lists

@@ -48,7 +48,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from gans_common.config import GANConfig, make_config, recipe_config
+from gans_common.config import GANConfig, config_from_dict, recipe_config
 from gans_common.frameworks import FRAMEWORKS, PACKAGES
 from gans_common.progress import progress_bar
 
@@ -141,7 +141,7 @@ class Point:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Point":
-        return cls(d["factor"], d["value"], d["base"], d["framework"], d["seed"], make_config(**d["config"]),
+        return cls(d["factor"], d["value"], d["base"], d["framework"], d["seed"], config_from_dict(d["config"]),
                    d["n_eval"], tuple(d["eval_epochs"]))
 
 
@@ -188,7 +188,7 @@ def pending(points: list[Point], records: Path) -> list[Point]:
         if not path.exists():
             todo.append(p)
             continue
-        saved = make_config(**json.loads(path.read_text())["config"])
+        saved = config_from_dict(json.loads(path.read_text())["config"])
         if saved != p.config:
             raise SweepError(f"{path} records another config than this grid's point {p.name} (another grid or "
                              f"budget): give this sweep its own --records folder, or delete that folder")

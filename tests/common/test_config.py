@@ -1,8 +1,10 @@
 """Presets and the one-line errors for impossible configs."""
+import json
+
 import numpy as np
 import pytest
 
-from gans_common.config import PRESETS, TIERS, TTUR_N1_EMA, ConfigError, make_config, recipe_config
+from gans_common.config import PRESETS, TIERS, TTUR_N1_EMA, ConfigError, config_from_dict, make_config, recipe_config
 from gans_common.loop import select_images
 
 
@@ -29,6 +31,15 @@ def test_gpu_tier_is_each_preset_at_recipe_size_and_longer():
     assert set(TIERS) == {"cpu", "gpu"}
     with pytest.raises(ConfigError, match="unknown tier 'tpu': choose one of cpu, gpu"):
         make_config("dcgan", tier="tpu")
+
+
+def test_a_saved_config_gets_the_default_of_a_field_it_lacks_not_the_presets_value():
+    saved = json.loads(json.dumps(make_config("dcgan", digits=[3, 5]).to_dict()))  # as a record stores it
+    assert config_from_dict(saved) == make_config("dcgan", digits=[3, 5])
+    del saved["width_d"]  # saved before the field existed: D as wide as G, whatever the preset says today
+    assert config_from_dict(saved) == make_config("dcgan", digits=[3, 5], width_d=0) != make_config("dcgan")
+    with pytest.raises(ConfigError, match="unknown config field"):
+        config_from_dict(saved | {"learning_rate": 1})
 
 
 def test_loss_and_architecture_combine_freely():
