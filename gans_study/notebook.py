@@ -95,8 +95,30 @@ def execute(path: str | Path) -> float:
     NotebookClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     for cell in nb.cells:  # drop timestamps, which only make diffs noisy
         cell.metadata.pop("execution", None)
-    nbformat.write(scrub_paths(nb), path)
+    nbformat.write(drop_startup_logs(scrub_paths(nb)), path)
     return time.perf_counter() - t0
+
+
+# TensorFlow 2.21's C++ start-up lines, written to the kernel's stderr on import whatever TF_CPP_MIN_LOG_LEVEL says
+# (ipykernel forwards that file descriptor): information, not warnings, and the same in every TensorFlow notebook.
+STARTUP_LOGS = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+                "oneDNN custom operations are on.")
+
+
+def drop_startup_logs(nb):
+    """Remove the ``STARTUP_LOGS`` lines from stderr outputs (an output left empty goes); every other line stays."""
+    for cell in nb.cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("name") == "stderr":
+                out["text"] = "".join(line for line in out["text"].splitlines(keepends=True)
+                                      if not any(log in line for log in STARTUP_LOGS))
+                if not out["text"]:
+                    continue
+            kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return nb
 
 
 def scrub_paths(nb):

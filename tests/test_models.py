@@ -9,7 +9,7 @@ from gans_common.config import make_config
 EXPECTED = {
     "vanilla": (100 * 256 + 256 + 256 * 512 + 512 + 512 * 784 + 784, 784 * 512 + 512 + 512 * 256 + 256 + 256 + 1),
     "dcgan": (100 * 3136 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
-              16 * 32 + 32 + 32 * 64 * 16 + 2 * 64 + 3136 + 1),
+              16 * 48 + 48 + 48 * 96 * 16 + 2 * 96 + 96 * 49 + 1),  # D at width_d 48: 48 and 96 channels
     "wgan_gp": (100 * 3136 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
                 16 * 32 + 32 + 32 * 64 * 16 + 64 + 3136 + 1),
 }
@@ -51,7 +51,8 @@ def test_flop_counts_from_the_layer_table_equal_torchs_count(variant, width):
         net.eval()
         with FlopCounterMode(display=False) as counter, torch.no_grad():
             net(x)
-        assert counter.get_total_flops() == sum(arch.forward_flops(arch.layers(name, cfg.z_dim, width, cfg.d_norm)))
+        w = cfg.width if name.endswith("Generator") else cfg.d_width  # DCGAN's preset widens D alone (width_d)
+        assert counter.get_total_flops() == sum(arch.forward_flops(arch.layers(name, cfg.z_dim, w, cfg.d_norm)))
 
 
 @pytest.mark.parametrize("variant", ["vanilla", "dcgan"])
@@ -60,7 +61,7 @@ def test_width_d_sizes_only_the_discriminator_in_both_twins(variant):
     transfer and the FLOP count read D's width from the config."""
     from benchmarks.flops import discriminator_layers, generator_layers
     from gans_common import transfer
-    base, wide_d = make_config(variant), make_config(variant, width_d=48)
+    base, wide_d = make_config(variant, width_d=0), make_config(variant, width_d=48)
     (g_pt, d_pt), (g_tf, d_tf) = PT.pkg.build_models(wide_d), TF.pkg.build_models(wide_d)
     plain = PT.pkg.build_models(base)
     assert PT.pkg.count_params(g_pt) == PT.pkg.count_params(plain[0]) == TF.pkg.count_params(g_tf)
@@ -74,6 +75,6 @@ def test_width_d_sizes_only_the_discriminator_in_both_twins(variant):
 
 def test_width_d_must_be_a_positive_integer_or_zero():
     from gans_common.config import ConfigError
-    assert make_config("dcgan").d_width == make_config("dcgan").width
+    assert make_config("dcgan", width_d=0).d_width == make_config("dcgan").width
     with pytest.raises(ConfigError, match="width_d must be a positive integer"):
         make_config("dcgan", width_d=-1)

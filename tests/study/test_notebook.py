@@ -32,3 +32,16 @@ def test_objective_and_architecture_follow_the_config(variant, names):
     arch = [f.__name__ for f in notebook.architecture_of(cfg)]
     assert arch == (["mlp_generator", "mlp_discriminator"] if variant == "vanilla" else
                     ["dcgan_generator", "dcgan_discriminator"])
+
+
+def test_tensorflow_startup_logs_leave_the_executed_outputs_and_nothing_else_does():
+    import nbformat
+    log = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+           "I0000 00:00:1796221683.128570   20639 port.cc:153] oneDNN custom operations are on. You may see ...\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import tensorflow", outputs=[
+        nbformat.v4.new_output("stream", name="stderr", text=log),
+        nbformat.v4.new_output("stream", name="stderr", text=log + "UserWarning: something real\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="oneDNN custom operations are on.\n")])])
+    outputs = notebook.drop_startup_logs(nb).cells[0].outputs
+    assert [(o.name, o.text) for o in outputs] == [("stderr", "UserWarning: something real\n"),
+                                                    ("stdout", "oneDNN custom operations are on.\n")]
