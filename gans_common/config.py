@@ -122,19 +122,23 @@ def make_config(variant: str = "vanilla", tier: str = "cpu", **overrides) -> GAN
     return cfg
 
 
+def default_config(variant: str, **overrides) -> GANConfig:
+    """``variant`` with ``overrides`` and every other field at GANConfig's default (no preset), validated."""
+    defaults = {f.name: f.default for f in dataclasses.fields(GANConfig) if f.name != "variant"}
+    return make_config(variant, **(defaults | overrides))
+
+
 def recipe_config(variant: str, **overrides) -> GANConfig:
     """``variant``'s paper recipe (``RECIPES``) with ``overrides``, every other field at GANConfig's default: never
     moved by a change of the presets."""
-    defaults = {f.name: f.default for f in dataclasses.fields(GANConfig) if f.name != "variant"}
-    return make_config(variant, **(defaults | RECIPES[variant] | overrides))
+    return default_config(variant, **(RECIPES[variant] | overrides))
 
 
 def config_from_dict(saved: dict) -> GANConfig:
     """A config saved as a dict (a record's, a run folder's), rebuilt and validated. A field it lacks was added to
     GANConfig after it was saved, with a default that keeps the old behaviour: it gets that default, never today's
     preset value (DCGAN's preset widened D by ``width_d`` after records without the field were written)."""
-    defaults = {f.name: f.default for f in dataclasses.fields(GANConfig)}
-    return make_config(**(defaults | saved))
+    return default_config(**saved)
 
 
 def validate(cfg: GANConfig) -> None:
