@@ -137,7 +137,7 @@ def recipe_config(variant: str, **overrides) -> GANConfig:
 def config_from_dict(saved: dict) -> GANConfig:
     """A config saved as a dict (a record's, a run folder's), rebuilt and validated. A field it lacks was added to
     GANConfig after it was saved, with a default that keeps the old behaviour: it gets that default, never today's
-    preset value (DCGAN's preset widened D by ``width_d`` after records without the field were written)."""
+    preset value (the presets gained an EMA of G, ``ema_decay``, after records without the field were written)."""
     return default_config(**saved)
 
 

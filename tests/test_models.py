@@ -8,8 +8,8 @@ from gans_common.config import make_config
 # (variant preset, G params, D params): counted once by hand from the layer sizes in gans_*/models.py
 EXPECTED = {
     "vanilla": (100 * 256 + 256 + 256 * 512 + 512 + 512 * 784 + 784, 784 * 512 + 512 + 512 * 256 + 256 + 256 + 1),
-    "dcgan": (100 * 3136 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
-              16 * 48 + 48 + 48 * 96 * 16 + 2 * 96 + 96 * 49 + 1),  # D at width_d 48: 48 and 96 channels
+    "dcgan": (100 * 4704 + 2 * 96 + 96 * 48 * 16 + 2 * 48 + 48 * 16 + 1,  # width 48: 7x7x96 and 14x14x48 maps
+              16 * 48 + 48 + 48 * 96 * 16 + 2 * 96 + 96 * 49 + 1),
     "wgan_gp": (100 * 3136 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
                 16 * 32 + 32 + 32 * 64 * 16 + 64 + 3136 + 1),
 }
@@ -51,7 +51,7 @@ def test_flop_counts_from_the_layer_table_equal_torchs_count(variant, width):
         net.eval()
         with FlopCounterMode(display=False) as counter, torch.no_grad():
             net(x)
-        w = cfg.width if name.endswith("Generator") else cfg.d_width  # DCGAN's preset widens D alone (width_d)
+        w = cfg.width if name.endswith("Generator") else cfg.d_width  # D's own width (width_d, 0 = width)
         assert counter.get_total_flops() == sum(arch.forward_flops(arch.layers(name, cfg.z_dim, w, cfg.d_norm)))
 
 
@@ -61,12 +61,13 @@ def test_width_d_sizes_only_the_discriminator_in_both_twins(variant):
     transfer and the FLOP count read D's width from the config."""
     from benchmarks.flops import discriminator_layers, generator_layers
     from gans_common import transfer
-    base, wide_d = make_config(variant, width_d=0), make_config(variant, width_d=48)
+    base = make_config(variant, width_d=0)
+    wide_d = base.replace(width_d=base.width + 16)
     (g_pt, d_pt), (g_tf, d_tf) = PT.pkg.build_models(wide_d), TF.pkg.build_models(wide_d)
     plain = PT.pkg.build_models(base)
     assert PT.pkg.count_params(g_pt) == PT.pkg.count_params(plain[0]) == TF.pkg.count_params(g_tf)
     assert PT.pkg.count_params(d_pt) == TF.pkg.count_params(d_tf) > PT.pkg.count_params(plain[1])
-    assert PT.pkg.count_params(d_pt) == PT.pkg.count_params(PT.pkg.build_models(base.replace(width=48))[1])
+    assert PT.pkg.count_params(d_pt) == PT.pkg.count_params(PT.pkg.build_models(base.replace(width=base.width + 16))[1])
     shapes = [e.tf_shape for e in transfer.layout(d_pt, wide_d)]
     assert shapes == [tuple(v.shape) for v in d_tf.weights]
     assert generator_layers(wide_d) == generator_layers(base) and discriminator_layers(wide_d) != \

@@ -15,16 +15,16 @@ def test_presets_are_the_four_variants_with_their_papers_settings():
         ("wasserstein", 5, 10.0, 0.0, 0.9, "none")
     assert make_config("wgan_gp") == wgan.replace(**TTUR_N1_EMA, epochs=20)
     for variant in ("vanilla", "lsgan", "dcgan"):  # each recipe at TF-GAN's rates with the EMA of G (TFGAN_EMA)
-        wide_d = dict(width_d=48) if variant == "dcgan" else {}  # DCGAN's D alone wider
+        wide = dict(width=48) if variant == "dcgan" else {}  # DCGAN's nets wider than the paper-size recipe's 32
         assert make_config(variant) == recipe_config(variant).replace(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999, epochs=20,
-                                                                      **wide_d)
+                                                                      **wide)
     assert make_config("lsgan").arch == "mlp" and make_config("dcgan").arch == "dcgan"
 
 
 def test_gpu_tier_is_each_preset_at_recipe_size_and_longer():
     for variant in PRESETS:
         cpu, gpu = make_config(variant), make_config(variant, tier="gpu")
-        assert gpu.width == 2 * cpu.width if cpu.arch == "mlp" else gpu.width == 4 * cpu.width
+        assert gpu.width == {"mlp": 64, "dcgan": 128}[cpu.arch] > cpu.width
         assert gpu.epochs == 3 * cpu.epochs
         assert gpu.d_width == gpu.width  # D as wide as G at recipe size
         assert gpu.replace(width=cpu.width, width_d=cpu.width_d, epochs=cpu.epochs) == cpu  # nothing else differs
@@ -36,8 +36,8 @@ def test_gpu_tier_is_each_preset_at_recipe_size_and_longer():
 def test_a_saved_config_gets_the_default_of_a_field_it_lacks_not_the_presets_value():
     saved = json.loads(json.dumps(make_config("dcgan", digits=[3, 5]).to_dict()))  # as a record stores it
     assert config_from_dict(saved) == make_config("dcgan", digits=[3, 5])
-    del saved["width_d"]  # saved before the field existed: D as wide as G, whatever the preset says today
-    assert config_from_dict(saved) == make_config("dcgan", digits=[3, 5], width_d=0) != make_config("dcgan")
+    del saved["ema_decay"]  # saved before the field existed: trained without the EMA, whatever the preset says today
+    assert config_from_dict(saved) == make_config("dcgan", digits=[3, 5], ema_decay=0.0) != make_config("dcgan")
     with pytest.raises(ConfigError, match="unknown config field"):
         config_from_dict(saved | {"learning_rate": 1})
 

@@ -132,13 +132,13 @@ def test_records_of_other_settings_stay_out_of_the_table(tmp_path):
 
 
 def test_a_record_from_before_a_config_field_existed_is_not_todays_preset(tmp_path):
-    """DCGAN's preset widened D by ``width_d`` after records without that field were written: such a record was
-    trained with D as wide as G, so it is not the preset, however its missing field would be filled today."""
-    assert make_config("dcgan").width_d != 0
+    """The presets gained an EMA of G (``ema_decay``) after records without that field were written: such a record
+    was trained without it, so it is not the preset, however its missing field would be filled today."""
+    assert make_config("dcgan").ema_decay != 0
     path = publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
     record = json.loads(path.read_text())
     assert compare.tier_of(record) == "cpu"
-    old = record | {"config": {k: v for k, v in record["config"].items() if k != "width_d"}}
+    old = record | {"config": {k: v for k, v in record["config"].items() if k != "ema_decay"}}
     assert compare.tier_of(old) is None
 
 
