@@ -94,8 +94,7 @@ PRESETS: dict[str, dict] = {
 # The GPU tier: the same recipes at the sizes the field trains on MNIST and for longer, for a machine with a GPU
 # (on 2 CPU cores one such model takes hours). MLP width 64: 512 and 1024 hidden units, about 1.4M weights in each
 # net; conv width 128: G projects to 7x7x256 (about 1.8M weights, as the TensorFlow DCGAN tutorial's 2.3M), D and
-# the WGAN-GP critic 128 and 256 channels (about 0.5M). 60 epochs: 3.6M real images seen
-# by D, the same for all.
+# the WGAN-GP critic 128 and 256 channels (about 0.5M). 60 epochs: 3.6M real images seen by D, the same for all.
 GPU_TIER = {"vanilla": dict(width=64), "lsgan": dict(width=64), "dcgan": dict(width=128),
             "wgan_gp": dict(width=128)}
 TIERS: dict[str, dict[str, dict]] = {

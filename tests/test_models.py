@@ -51,8 +51,7 @@ def test_flop_counts_from_the_layer_table_equal_torchs_count(variant, width):
         net.eval()
         with FlopCounterMode(display=False) as counter, torch.no_grad():
             net(x)
-        w = cfg.width if name.endswith("Generator") else cfg.d_width  # D's own width (width_d, 0 = width)
-        assert counter.get_total_flops() == sum(arch.forward_flops(arch.layers(name, cfg.z_dim, w, cfg.d_norm)))
+        assert counter.get_total_flops() == sum(arch.forward_flops(arch.layers(name, cfg.z_dim, width, cfg.d_norm)))
 
 
 @pytest.mark.parametrize("variant", ["vanilla", "dcgan"])
@@ -61,13 +60,14 @@ def test_width_d_sizes_only_the_discriminator_in_both_twins(variant):
     transfer and the FLOP count read D's width from the config."""
     from benchmarks.flops import discriminator_layers, generator_layers
     from gans_common import transfer
-    base = make_config(variant, width_d=0)
-    wide_d = base.replace(width_d=base.width + 16)
+    base = make_config(variant)
+    wider = base.width + 16
+    wide_d = base.replace(width_d=wider)
     (g_pt, d_pt), (g_tf, d_tf) = PT.pkg.build_models(wide_d), TF.pkg.build_models(wide_d)
     plain = PT.pkg.build_models(base)
     assert PT.pkg.count_params(g_pt) == PT.pkg.count_params(plain[0]) == TF.pkg.count_params(g_tf)
     assert PT.pkg.count_params(d_pt) == TF.pkg.count_params(d_tf) > PT.pkg.count_params(plain[1])
-    assert PT.pkg.count_params(d_pt) == PT.pkg.count_params(PT.pkg.build_models(base.replace(width=base.width + 16))[1])
+    assert PT.pkg.count_params(d_pt) == PT.pkg.count_params(PT.pkg.build_models(base.replace(width=wider))[1])
     shapes = [e.tf_shape for e in transfer.layout(d_pt, wide_d)]
     assert shapes == [tuple(v.shape) for v in d_tf.weights]
     assert generator_layers(wide_d) == generator_layers(base) and discriminator_layers(wide_d) != \
@@ -76,6 +76,6 @@ def test_width_d_sizes_only_the_discriminator_in_both_twins(variant):
 
 def test_width_d_must_be_a_positive_integer_or_zero():
     from gans_common.config import ConfigError
-    assert make_config("dcgan", width_d=0).d_width == make_config("dcgan").width
+    assert make_config("dcgan").d_width == make_config("dcgan").width
     with pytest.raises(ConfigError, match="width_d must be a positive integer"):
         make_config("dcgan", width_d=-1)

@@ -107,8 +107,7 @@ def test_seeds_on_another_device_get_their_own_row(tmp_path):
 def test_gpu_tier_records_get_their_own_rows_and_stay_out_of_the_dataset_findings(tmp_path):
     publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS)
     gpu_preset = make_config("dcgan", tier="gpu")
-    gpu = publish(fake_run(tmp_path / "gpu", seed=1, width=gpu_preset.width, width_d=gpu_preset.width_d,
-                           epochs=gpu_preset.epochs),
+    gpu = publish(fake_run(tmp_path / "gpu", seed=1, width=gpu_preset.width, epochs=gpu_preset.epochs),
                   tmp_path / "results" / "gpu", metrics=METRICS | {"fid": 5.0})
     runs.write_json(gpu, json.loads(gpu.read_text()) | {"device": "cuda (NVIDIA H200)"})
     seeds = compare.load_seeds(tmp_path / "results")
@@ -116,8 +115,7 @@ def test_gpu_tier_records_get_their_own_rows_and_stay_out_of_the_dataset_finding
     assert sorted(compare.by_device(seeds)) == [("dcgan", "pytorch", "H200, gpu tier"), ("dcgan", "pytorch", "cpu")]
     assert "| dcgan | PyTorch | H200, gpu tier | 1 | 5.0 |" in compare.markdown_table(seeds)
     assert [r["config"]["seed"] for r in compare.in_tier(seeds, "cpu")[("dcgan", "pytorch")]] == [0]
-    wider = publish(fake_run(tmp_path / "wider", seed=2, width=gpu_preset.width, width_d=gpu_preset.width_d),
-                    tmp_path / "results" / "gpu",
+    wider = publish(fake_run(tmp_path / "wider", seed=2, width=gpu_preset.width), tmp_path / "results" / "gpu",
                     metrics=METRICS)  # the GPU tier's width at the CPU tier's epochs: neither tier's preset
     assert compare.tier_of(json.loads(wider.read_text())) is None
 
