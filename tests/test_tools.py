@@ -101,3 +101,23 @@ def test_one_seed_minutes_needs_all_eight_models():
     assert table.one_seed_minutes({("dcgan", "pytorch"): [record, faster],
                                    ("dcgan", "tensorflow"): [record, faster]}) == \
         "; one seed of all eight: 20 min (seed 0), 10 min (seed 1) of training on cpu"
+
+
+def test_calibration_lines_come_from_the_record_or_say_how_to_make_it(tmp_path, monkeypatch):
+    from gans_common.runs import write_json
+    from gans_study import calibration
+    table = load_tool("results_table")
+    monkeypatch.setattr(table, "ROOT", tmp_path)
+    monkeypatch.setattr(calibration, "record_path", lambda dataset="mnist": tmp_path / "results" / f"{dataset}.json")
+    assert table.calibration_lines() == "- not run yet: `python -m gans_study.calibration`\n"
+    metrics = {"fid": 2.9, "precision": 0.87, "recall": 0.88}
+    (tmp_path / "results").mkdir()
+    write_json(tmp_path / "results" / "mnist.json", dict(
+        command="python -m gans_study.calibration", seed=0, n_images=10000, commit="abc", device="cpu",
+        rows=[dict(name="real digits", kind="none", params={}, metrics=metrics),
+              dict(name="blur", kind="blur", params={"sigma": 0.5}, metrics=metrics | {"precision": 0.92})]))
+    assert table.calibration_lines().splitlines()[:3] == [
+        "- real digits: FID 2.9, precision 0.87, recall 0.88", "- blur: FID 2.9, precision 0.92, recall 0.88",
+        "- blur against real digits: precision 0.87 -> 0.92 (higher), recall 0.88 -> 0.88"]
+    assert "(`python -m gans_study.calibration`, seed 0, 10000 images, commit abc, cpu; record " \
+           "`results/mnist.json`.)" in table.calibration_lines()
