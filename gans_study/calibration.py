@@ -36,8 +36,8 @@ DEGRADATIONS = [
     ("pixel noise sigma 0.1", "noise", {"sigma": 0.1}),
     ("blur sigma 0.5 px", "blur", {"sigma": 0.5}),
     ("blur sigma 1 px", "blur", {"sigma": 1.0}),
-    ("elastic, amplitude 2 px, smoothing 3 px", "elastic", {"amplitude": 2.0, "sigma": 3.0}),
-    ("elastic, amplitude 4 px, smoothing 3 px", "elastic", {"amplitude": 4.0, "sigma": 3.0}),
+    ("elastic, RMS displacement 2 px, smoothing 3 px", "elastic", {"amplitude": 2.0, "sigma": 3.0}),
+    ("elastic, RMS displacement 4 px, smoothing 3 px", "elastic", {"amplitude": 4.0, "sigma": 3.0}),
 ]
 
 
