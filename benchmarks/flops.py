@@ -31,13 +31,13 @@ from gans_common.config import PRESETS, GANConfig, make_config
 def generator_layers(cfg: GANConfig) -> list[int]:
     """Forward FLOPs per sample of each matmul-type layer of the generator, input to output (from its layer table)."""
     net = "MLPGenerator" if cfg.arch == "mlp" else "DCGANGenerator"
-    return architectures.forward_flops(architectures.layers(net, cfg.z_dim, cfg.width, cfg.d_norm))
+    return architectures.forward_flops(architectures.layers(net, cfg.z_dim, cfg.width, cfg.d_norm, cfg.extra_convs))
 
 
 def discriminator_layers(cfg: GANConfig) -> list[int]:
     """Forward FLOPs per sample of each matmul-type layer of the discriminator, input to output."""
     net = "MLPDiscriminator" if cfg.arch == "mlp" else "DCGANDiscriminator"
-    return architectures.forward_flops(architectures.layers(net, cfg.z_dim, cfg.d_width, cfg.d_norm))
+    return architectures.forward_flops(architectures.layers(net, cfg.z_dim, cfg.d_width, cfg.d_norm, cfg.extra_convs))
 
 
 def step_flops(cfg: GANConfig) -> dict[str, int]:

@@ -24,6 +24,7 @@ class GANConfig:
     z_dim: int = 100
     width: int = 32               # dcgan: channels of the 14x14 maps (7x7 maps have 2x); mlp: hidden 8w and 16w units
     width_d: int = 0              # the discriminator's width, if not the generator's; 0 = width
+    extra_convs: int = 0          # dcgan: 3x3 stride-1 conv blocks at the 7x7 maps of G (after its projection) and D
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     beta1: float = 0.5
@@ -159,6 +160,10 @@ def validate(cfg: GANConfig) -> None:
     need(cfg.gp_weight >= 0, f"gp_weight must be >= 0 (Gulrajani et al. 2017 use 10), got {cfg.gp_weight}")
     need(int(cfg.width_d) == cfg.width_d and cfg.width_d >= 0,
          f"width_d must be a positive integer (or 0 for width), got {cfg.width_d!r}")
+    need(int(cfg.extra_convs) == cfg.extra_convs and cfg.extra_convs >= 0,
+         f"extra_convs must be a non-negative integer (0 = the recipe's depth), got {cfg.extra_convs!r}")
+    need(cfg.extra_convs == 0 or cfg.arch == "dcgan",
+         f"extra_convs adds convolutions to the dcgan nets; arch {cfg.arch!r} has none: leave it at 0")
     need(cfg.batch_size_g >= 0, f"batch_size_g must be positive (or 0 for batch_size), got {cfg.batch_size_g}")
     need(cfg.train_subset >= 0, f"train_subset must be >= 0 (0 = all images), got {cfg.train_subset}")
     need(0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, f"Adam betas must be in [0, 1), got {cfg.beta1}, {cfg.beta2}")

@@ -57,29 +57,30 @@ def _arch_name(arch) -> str:
     return name
 
 
-def _params(name, cfg, z_dim, width, norm):
-    """z_dim, width, norm from keywords, else from a config-like object (z_dim, width or for a discriminator
-    d_width, d_norm), else defaults."""
+def _params(name, cfg, z_dim, width, norm, extra_convs):
+    """z_dim, width, norm, extra_convs from keywords, else from a config-like object (z_dim, width or for a
+    discriminator d_width, d_norm, extra_convs), else defaults."""
     def get(attr, default):
         return getattr(cfg, attr, default) if cfg is not None else default
 
     cfg_width = get("d_width", get("width", 32)) if name.endswith("Discriminator") else get("width", 32)
     return (z_dim if z_dim is not None else get("z_dim", 100), width if width is not None else cfg_width,
-            norm if norm is not None else get("d_norm", "batch"))
+            norm if norm is not None else get("d_norm", "batch"),
+            extra_convs if extra_convs is not None else get("extra_convs", 0))
 
 
-def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None) -> list[Entry]:
+def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None, extra_convs=None) -> list[Entry]:
     """The tensors of ``arch`` (a class name, class or instance of either twin) in the order of Keras' ``.weights``,
     derived from its layer table (``gans_common.architectures``): PyTorch keys ``net.<i>.*``.
 
-    ``cfg`` is anything with ``z_dim``, ``width`` (``d_width`` for a discriminator, if it has one), ``d_norm`` (a
-    GANConfig); keywords override it.
+    ``cfg`` is anything with ``z_dim``, ``width`` (``d_width`` for a discriminator, if it has one), ``d_norm``,
+    ``extra_convs`` (a GANConfig); keywords override it.
     """
     name = _arch_name(arch)
-    z_dim, w, norm = _params(name, cfg, z_dim, width, norm)
+    z_dim, w, norm, extra_convs = _params(name, cfg, z_dim, width, norm, extra_convs)
     if norm not in ("batch", "none"):
         raise ValueError(f"unknown norm {norm!r}: choose 'batch' or 'none'")
-    stack = architectures.layers(name, z_dim, w, norm)
+    stack = architectures.layers(name, z_dim, w, norm, extra_convs)
     shapes = architectures.spatial(stack)
     entries: list[Entry] = []
     for i, layer in enumerate(stack):
@@ -94,7 +95,7 @@ def layout(arch, cfg=None, *, z_dim=None, width=None, norm=None) -> list[Entry]:
             transpose = layer.kind == "conv_transpose"
             shape = (layer.c_in, layer.c_out) if transpose else (layer.c_out, layer.c_in)
             cls = "Conv2DTranspose" if transpose else "Conv2D"
-            entries.append(Entry(f"{key}.weight", layer.kind, (*shape, architectures.KERNEL, architectures.KERNEL),
+            entries.append(Entry(f"{key}.weight", layer.kind, (*shape, layer.kernel, layer.kernel),
                                  f"{cls} kernel"))
         elif layer.kind == "batch_norm":
             for part, role, trainable in (("weight", "gamma", True), ("bias", "beta", True),
@@ -144,14 +145,15 @@ def _check(name, e, i, x, expected, side):
     if tuple(np.shape(x)) != tuple(expected):
         raise ValueError(f"{name}: layer {e.key!r} (Keras weights[{i}], {e.keras_role}): expected {side} shape "
                          f"{tuple(expected)}, got {tuple(np.shape(x))}; check the architecture and its "
-                         f"z_dim / width / norm")
+                         f"z_dim / width / norm / extra_convs")
 
 
-def pt_to_tf(pt_state, arch, cfg=None, *, z_dim=None, width=None, norm=None, trainable_only=False) -> list:
+def pt_to_tf(pt_state, arch, cfg=None, *, z_dim=None, width=None, norm=None, extra_convs=None,
+             trainable_only=False) -> list:
     """A PyTorch state dict (name -> array) as the list of Keras ``model.weights`` (``trainable_variables`` if
     ``trainable_only``: then only parameters are needed, e.g. a dict of ``.grad`` arrays)."""
     name = _arch_name(arch)
-    every = layout(name, cfg, z_dim=z_dim, width=width, norm=norm)
+    every = layout(name, cfg, z_dim=z_dim, width=width, norm=norm, extra_convs=extra_convs)
     entries = [e for e in every if e.trainable or not trainable_only]
     known = {e.key for e in every}
     extra = sorted(k for k in pt_state if k not in known and not k.endswith("num_batches_tracked"))
@@ -167,12 +169,14 @@ def pt_to_tf(pt_state, arch, cfg=None, *, z_dim=None, width=None, norm=None, tra
     return out
 
 
-def tf_to_pt(tf_weights, arch, cfg=None, *, z_dim=None, width=None, norm=None, trainable_only=False) -> dict:
+def tf_to_pt(tf_weights, arch, cfg=None, *, z_dim=None, width=None, norm=None, extra_convs=None,
+             trainable_only=False) -> dict:
     """The list of Keras ``model.weights`` (or ``trainable_variables`` / their gradients if ``trainable_only``) as
     a PyTorch state dict of numpy arrays; batch norm's ``num_batches_tracked`` is set to 0 (unless trainable_only).
     """
     name = _arch_name(arch)
-    entries = [e for e in layout(name, cfg, z_dim=z_dim, width=width, norm=norm) if e.trainable or not trainable_only]
+    entries = [e for e in layout(name, cfg, z_dim=z_dim, width=width, norm=norm, extra_convs=extra_convs)
+               if e.trainable or not trainable_only]
     tf_weights = [np.asarray(x) for x in tf_weights]
     if len(tf_weights) != len(entries):
         raise ValueError(f"{name}: expected {len(entries)} Keras arrays {[e.tf_shape for e in entries]}, got "

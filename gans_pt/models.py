@@ -23,7 +23,7 @@ def _module(layer: arch.Layer) -> nn.Module:
         return nn.Linear(layer.c_in, layer.c_out, bias=layer.bias)
     if k in ("conv", "conv_transpose"):
         cls = nn.Conv2d if k == "conv" else nn.ConvTranspose2d
-        return cls(layer.c_in, layer.c_out, arch.KERNEL, 2, 1, bias=layer.bias)
+        return cls(layer.c_in, layer.c_out, layer.kernel, layer.stride, 1, bias=layer.bias)
     if k == "batch_norm":
         return nn.BatchNorm2d(layer.c_out, **BN)
     if k == "unflatten":
@@ -71,8 +71,8 @@ class MLPDiscriminator(_Net):
 class DCGANGenerator(_Net):
     """Radford et al. 2016 for 28x28: z -> 7x7x(2w) -> 14x14xw -> 28x28x1; ``architectures.dcgan_generator``."""
 
-    def __init__(self, z_dim=100, width=32):
-        super().__init__(arch.dcgan_generator(z_dim, width))
+    def __init__(self, z_dim=100, width=32, extra_convs=0):
+        super().__init__(arch.dcgan_generator(z_dim, width, extra_convs))
 
 
 class DCGANDiscriminator(_Net):
@@ -81,8 +81,8 @@ class DCGANDiscriminator(_Net):
 
     logits = True
 
-    def __init__(self, width=32, norm="batch"):
-        super().__init__(arch.dcgan_discriminator(width, norm))
+    def __init__(self, width=32, norm="batch", extra_convs=0):
+        super().__init__(arch.dcgan_discriminator(width, norm, extra_convs))
 
 
 def build_generator(cfg):

@@ -81,6 +81,13 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "tfgan-ema-wide-d": TFGAN_EMA | dict(width_d=48),
         # Both nets at width 48: with D at 48 already, G's 7x7x96 projection costs only ~1/4 more FLOPs per step.
         "tfgan-ema-wide48": TFGAN_EMA | dict(width=48),
+        # Depth instead of width at about the same FLOPs per step (benchmarks/flops.py: 0.93x of wide48's): width
+        # 32 with one 3x3 convolution more at 7x7 in each net (config.extra_convs), as the field's MNIST nets have
+        # three layers (the TensorFlow DCGAN tutorial's G, the official WGAN-GP critic), not two.
+        "tfgan-ema-deep": TFGAN_EMA | dict(extra_convs=1),
+        # The winner with a plain D (no batch norm, as the WGAN-GP critic, which has the same G and better
+        # precision and digit balance): does D's batch norm make the shapes wobbly?
+        "tfgan-ema-wide48-nobn": TFGAN_EMA | dict(width=48, d_norm="none"),
     },
     "wgan_gp": {
         "preset": {},

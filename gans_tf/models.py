@@ -33,7 +33,7 @@ def _layer(layer: arch.Layer):
         return layers.Dense(layer.c_out, use_bias=layer.bias, **_init())
     if k in ("conv", "conv_transpose"):
         cls = layers.Conv2D if k == "conv" else layers.Conv2DTranspose
-        return cls(layer.c_out, arch.KERNEL, 2, "same", use_bias=layer.bias, **_init())
+        return cls(layer.c_out, layer.kernel, layer.stride, "same", use_bias=layer.bias, **_init())
     if k == "batch_norm":
         return layers.BatchNormalization(**BN)
     if k == "unflatten":
@@ -81,8 +81,8 @@ class MLPDiscriminator(_Net):
 class DCGANGenerator(_Net):
     """Radford et al. 2016 for 28x28: z -> 7x7x(2w) -> 14x14xw -> 28x28x1; ``architectures.dcgan_generator``."""
 
-    def __init__(self, z_dim=100, width=32):
-        super().__init__((z_dim,), arch.dcgan_generator(z_dim, width), "dcgan_generator")
+    def __init__(self, z_dim=100, width=32, extra_convs=0):
+        super().__init__((z_dim,), arch.dcgan_generator(z_dim, width, extra_convs), "dcgan_generator")
 
 
 class DCGANDiscriminator(_Net):
@@ -91,8 +91,8 @@ class DCGANDiscriminator(_Net):
 
     logits = True
 
-    def __init__(self, width=32, norm="batch"):
-        super().__init__((28, 28, 1), arch.dcgan_discriminator(width, norm), "dcgan_discriminator")
+    def __init__(self, width=32, norm="batch", extra_convs=0):
+        super().__init__((28, 28, 1), arch.dcgan_discriminator(width, norm, extra_convs), "dcgan_discriminator")
 
 
 def build_generator(cfg):

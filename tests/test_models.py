@@ -37,21 +37,23 @@ def test_wgan_gp_critic_has_no_batch_norm():
     assert not any("batch_normalization" in v.path for v in critic_tf.weights)
 
 
-@pytest.mark.parametrize("variant, width", [("vanilla", 32), ("vanilla", 64), ("dcgan", 32), ("wgan_gp", 48)])
-def test_flop_counts_from_the_layer_table_equal_torchs_count(variant, width):
+@pytest.mark.parametrize("variant, width, extra", [("vanilla", 32, 0), ("vanilla", 64, 0), ("dcgan", 32, 0),
+                                                  ("wgan_gp", 48, 0), ("dcgan", 32, 2), ("wgan_gp", 32, 1)])
+def test_flop_counts_from_the_layer_table_equal_torchs_count(variant, width, extra):
     """benchmarks/flops.py counts from gans_common.architectures; PyTorch's FlopCounterMode counts the built nets."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
     from gans_common import architectures as arch
-    cfg = make_config(variant, width=width)
+    cfg = make_config(variant, width=width, extra_convs=extra)
     G, D = PT.pkg.build_models(cfg)
     nets = ("MLPGenerator", "MLPDiscriminator") if cfg.arch == "mlp" else ("DCGANGenerator", "DCGANDiscriminator")
     for net, name, x in ((G, nets[0], torch.zeros(1, cfg.z_dim)), (D, nets[1], torch.zeros(1, 1, 28, 28))):
         net.eval()
         with FlopCounterMode(display=False) as counter, torch.no_grad():
             net(x)
-        assert counter.get_total_flops() == sum(arch.forward_flops(arch.layers(name, cfg.z_dim, width, cfg.d_norm)))
+        assert counter.get_total_flops() == sum(arch.forward_flops(arch.layers(name, cfg.z_dim, width, cfg.d_norm,
+                                                                               extra)))
 
 
 @pytest.mark.parametrize("variant", ["vanilla", "dcgan"])
@@ -79,3 +81,27 @@ def test_width_d_must_be_a_positive_integer_or_zero():
     assert make_config("dcgan").d_width == make_config("dcgan").width
     with pytest.raises(ConfigError, match="width_d must be a positive integer"):
         make_config("dcgan", width_d=-1)
+
+
+@pytest.mark.parametrize("variant", ["dcgan", "wgan_gp"])
+def test_extra_convs_add_3x3_blocks_at_7x7_in_both_nets_of_both_twins(variant):
+    """``extra_convs`` = n adds n 3x3 stride-1 convolutions of 2w channels (their batch norm where the net has it) to
+    G after its projection and to D after its second convolution; shapes stay, both twins count the same weights."""
+    base = make_config(variant, width=32)
+    deep = base.replace(extra_convs=2)
+    (g_pt, d_pt), (g_tf, d_tf) = PT.pkg.build_models(deep), TF.pkg.build_models(deep)
+    g0, d0 = PT.pkg.build_models(base)
+    conv = 64 * 64 * 9  # 2w -> 2w channels, 3x3, no bias before batch norm
+    d_block = conv + (2 * 64 if base.d_norm == "batch" else 64)  # gamma and beta, or the conv's bias
+    assert PT.pkg.count_params(g_pt) == TF.pkg.count_params(g_tf) == PT.pkg.count_params(g0) + 2 * (conv + 2 * 64)
+    assert PT.pkg.count_params(d_pt) == TF.pkg.count_params(d_tf) == PT.pkg.count_params(d0) + 2 * d_block
+    z = np.zeros((3, deep.z_dim), np.float32)
+    assert tuple(d_pt(g_pt(PT.tensor(z))).shape) == (3,) and tuple(d_tf(g_tf(TF.tensor(z))).shape) == (3,)
+
+
+def test_extra_convs_are_for_the_dcgan_nets_only():
+    from gans_common.config import ConfigError
+    with pytest.raises(ConfigError, match="extra_convs adds convolutions to the dcgan nets; arch 'mlp'"):
+        make_config("vanilla", extra_convs=1)
+    with pytest.raises(ConfigError, match="extra_convs must be a non-negative integer"):
+        make_config("dcgan", extra_convs=-1)

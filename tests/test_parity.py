@@ -48,6 +48,10 @@ ARCHS = {  # test id: (class name, constructor/transfer keywords, input: z or im
     "DCGANGenerator": ("DCGANGenerator", {}, "z"),
     "DCGANDiscriminator-batch": ("DCGANDiscriminator", {"norm": "batch"}, "image"),
     "DCGANDiscriminator-none": ("DCGANDiscriminator", {"norm": "none"}, "image"),
+    # config.extra_convs: 3x3 stride-1 convolutions at 7x7 (kernel layout, "same" padding, batch norm after them)
+    "DCGANGenerator-extra": ("DCGANGenerator", {"extra_convs": 2}, "z"),
+    "DCGANDiscriminator-batch-extra": ("DCGANDiscriminator", {"norm": "batch", "extra_convs": 1}, "image"),
+    "DCGANDiscriminator-none-extra": ("DCGANDiscriminator", {"norm": "none", "extra_convs": 1}, "image"),
 }
 
 
@@ -186,7 +190,7 @@ def random_keras_weights(model, rng):
 def build_pair(arch):
     """(PyTorch model, Keras model, transfer keywords) of one ARCHS entry, each with its framework's initialisation."""
     cls, params, _ = ARCHS[arch]
-    kw = {"MLPGenerator": dict(z_dim=Z_DIM), "MLPDiscriminator": {}, "DCGANGenerator": dict(z_dim=Z_DIM, width=WIDTH),
+    kw = {"MLPGenerator": dict(z_dim=Z_DIM), "MLPDiscriminator": {}, "DCGANGenerator": dict(z_dim=Z_DIM, width=WIDTH, **params),
           "DCGANDiscriminator": dict(width=WIDTH, **params)}[cls]
     return getattr(gans_pt, cls)(**kw), getattr(gans_tf, cls)(**kw), params
 
@@ -408,11 +412,12 @@ def test_gradient_penalty_and_gradients():
 
 # --- one full training step ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("variant", ["vanilla", "lsgan", "dcgan", "wgan_gp"])
-def test_train_step(variant):
+@pytest.mark.parametrize("variant, extra", [("vanilla", 0), ("lsgan", 0), ("dcgan", 0), ("wgan_gp", 0),
+                                            ("dcgan", 1), ("wgan_gp", 1)])
+def test_train_step(variant, extra):
     # k_steps, lrs, betas, loss, architecture of the papers' recipes, where the tolerances were set: Adam's
     # first-step round-off (module docstring) grows with lr, and the presets' G lr of 1e-3 is five times DCGAN's
-    cfg = recipe_config(variant, batch_size=BATCH)
+    cfg = recipe_config(variant, batch_size=BATCH, extra_convs=extra)
     torch.manual_seed(0)
     g_pt, d_pt = gans_pt.build_models(cfg)
     g_tf, d_tf = gans_tf.build_models(cfg)
