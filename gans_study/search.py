@@ -102,6 +102,9 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # Half the batch at five critic steps: twice the G steps for the same images seen by D, at less cost per
         # epoch than one critic step (G's transposed convolutions cost most of a step).
         "batch32": dict(batch_size=32),
+        # Depth, as DCGAN's tfgan-ema-deep: one 3x3 convolution more at 7x7 in G and in the critic; at width 24 so
+        # that a step costs about what the preset's does (benchmarks/flops.py: 1.16x), not twice.
+        "ttur-n1-ema-deep24": TTUR_N1_EMA | dict(width=24, extra_convs=1),
     },
 }
 
