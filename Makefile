@@ -52,7 +52,7 @@ budget: $(VENV)/.installed  ## PyTorch, seed 0, each model for twice its preset'
 	$(PY) tools/run_study.py --headless --seeds 1 --frameworks pytorch --epochs-scale 2 --results-dir results/budget
 	$(PY) tools/results_table.py
 
-fashion: $(VENV)/.installed  ## the eight models on Fashion-MNIST, seed 0 (two hours on this project's 2-core CPU)
+fashion: $(VENV)/.installed  ## the eight models on Fashion-MNIST, seed 0 (about an hour of training on this project's 2-core CPU)
 	$(PY) tools/run_study.py --headless --seeds 1 --dataset fashion-mnist
 	$(PY) tools/results_table.py
 

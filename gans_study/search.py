@@ -119,14 +119,17 @@ STAGES: dict[str, dict[str, list[str]]] = {
                "wgan_gp": ["preset", "ema", "lr2e-4-ema"]},
     "final": {"vanilla": ["preset", "ttur-ema", "tfgan-ema"],
               "lsgan": ["preset", "ttur-ema", "tfgan-ema"],
-              "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema", "tfgan-ema-wide-d", "tfgan-ema-wide48"],
-              "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema"]},
+              "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema", "tfgan-ema-wide-d", "tfgan-ema-wide48",
+                        "tfgan-ema-deep"],
+              "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24"]},
 }
 
 
 # Finalists trained on more seeds than the stage's default (``--seeds``): {stage: {variant: {candidate: seeds}}}.
 FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfgan-ema-wide-d": 3,
-                                                                             "tfgan-ema-wide48": 3}}}
+                                                                             "tfgan-ema-wide48": 3,
+                                                                             "tfgan-ema-deep": 3},
+                                                                   "wgan_gp": {"ttur-n1-ema-deep24": 2}}}
 
 
 class SearchError(RuntimeError):
