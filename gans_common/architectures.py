@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KERNEL = 4           # the stride-2 (transposed) convolutions
-KERNEL_STRIDE_1 = 3  # the extra stride-1 convolutions: odd, so "same" pads equally on both sides, as PyTorch's padding 1
+KERNEL_STRIDE_1 = 3  # the extra stride-1 convolutions: odd, so "same" pads both sides equally (PyTorch's padding 1)
 NETS = ("MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator")
 
 

@@ -19,7 +19,8 @@ HELP = {"k_steps": "discriminator (critic) steps per generator step", "real_labe
         "digits": "train on these digits only", "train_subset": "use only the first N images (0 = all)",
         "batch_size_g": "z per generator step (0 = batch size)",
         "width_d": "the discriminator's width (0 = --width)",
-        "extra_convs": "dcgan: 3x3 stride-1 conv blocks added at 7x7 in G and D (0 = the recipe's)", "dataset": "mnist (default) or fashion-mnist"}
+        "extra_convs": "dcgan: 3x3 stride-1 conv blocks added at 7x7 in G and D (0 = the recipe's)",
+        "dataset": "mnist (default) or fashion-mnist"}
 NOT_CONFIG = ("variant", "tier", "run_dir", "resume", "no_progress")
 ERRORS = (ConfigError, RunDirError, DivergenceError, CorruptDataError, DataUnavailableError)
 

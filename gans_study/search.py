@@ -85,9 +85,6 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # 32 with one 3x3 convolution more at 7x7 in each net (config.extra_convs), as the field's MNIST nets have
         # three layers (the TensorFlow DCGAN tutorial's G, the official WGAN-GP critic), not two.
         "tfgan-ema-deep": TFGAN_EMA | dict(extra_convs=1),
-        # The winner with a plain D (no batch norm, as the WGAN-GP critic, which has the same G and better
-        # precision and digit balance): does D's batch norm make the shapes wobbly?
-        "tfgan-ema-wide48-nobn": TFGAN_EMA | dict(width=48, d_norm="none"),
     },
     "wgan_gp": {
         "preset": {},

@@ -190,7 +190,8 @@ def random_keras_weights(model, rng):
 def build_pair(arch):
     """(PyTorch model, Keras model, transfer keywords) of one ARCHS entry, each with its framework's initialisation."""
     cls, params, _ = ARCHS[arch]
-    kw = {"MLPGenerator": dict(z_dim=Z_DIM), "MLPDiscriminator": {}, "DCGANGenerator": dict(z_dim=Z_DIM, width=WIDTH, **params),
+    kw = {"MLPGenerator": dict(z_dim=Z_DIM), "MLPDiscriminator": {},
+          "DCGANGenerator": dict(z_dim=Z_DIM, width=WIDTH, **params),
           "DCGANDiscriminator": dict(width=WIDTH, **params)}[cls]
     return getattr(gans_pt, cls)(**kw), getattr(gans_tf, cls)(**kw), params
 
