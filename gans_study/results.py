@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gans_common.config import GANConfig, config_from_dict
 from gans_common.images import to_uint8
 from gans_common.runs import load_history, write_json
 
@@ -53,3 +54,12 @@ def load_result(results_dir: str | Path, framework: str, variant: str, seed: int
     with np.load(base.with_suffix(".npz")) as f:
         samples = {k: f[k] for k in f.files}
     return json.loads(base.with_suffix(".json").read_text()), samples
+
+
+def load_twin(results_dir: str | Path, framework: str, config: GANConfig):
+    """The published seed-``config.seed`` run of ``framework`` trained with exactly ``config`` (its variant, preset
+    and overrides), or ``None``: a run of an older preset or other settings is not a twin to compare with."""
+    found = load_result(results_dir, framework, config.variant, config.seed)
+    same = found and json.loads(json.dumps(config_from_dict(found[0]["config"]).to_dict())) == \
+        json.loads(json.dumps(config.to_dict()))  # through JSON, as the record was: tuples become lists
+    return found if same else None

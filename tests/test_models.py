@@ -8,10 +8,12 @@ from gans_common.config import make_config
 # (variant preset, G params, D params): counted once by hand from the layer sizes in gans_*/models.py
 EXPECTED = {
     "vanilla": (100 * 256 + 256 + 256 * 512 + 512 + 512 * 784 + 784, 784 * 512 + 512 + 512 * 256 + 256 + 256 + 1),
-    "dcgan": (100 * 4704 + 2 * 96 + 96 * 48 * 16 + 2 * 48 + 48 * 16 + 1,  # width 48: 7x7x96 and 14x14x48 maps
-              16 * 48 + 48 + 48 * 96 * 16 + 2 * 96 + 96 * 49 + 1),
-    "wgan_gp": (100 * 3136 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
-                16 * 32 + 32 + 32 * 64 * 16 + 64 + 3136 + 1),
+    # width 32, one 3x3 conv (no bias before batch norm) at the 7x7x64 maps of each net
+    "dcgan": (100 * 3136 + 2 * 64 + 64 * 64 * 9 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
+              16 * 32 + 32 + 32 * 64 * 16 + 2 * 64 + 64 * 64 * 9 + 2 * 64 + 3136 + 1),
+    # width 24: 7x7x48 and 14x14x24 maps; the critic's convs have biases (no batch norm)
+    "wgan_gp": (100 * 2352 + 2 * 48 + 48 * 48 * 9 + 2 * 48 + 48 * 24 * 16 + 2 * 24 + 24 * 16 + 1,
+                16 * 24 + 24 + 24 * 48 * 16 + 48 + 48 * 48 * 9 + 48 + 2352 + 1),
 }
 
 
@@ -87,7 +89,7 @@ def test_width_d_must_be_a_positive_integer_or_zero():
 def test_extra_convs_add_3x3_blocks_at_7x7_in_both_nets_of_both_twins(variant):
     """``extra_convs`` = n adds n 3x3 stride-1 convolutions of 2w channels (their batch norm where the net has it) to
     G after its projection and to D after its second convolution; shapes stay, both twins count the same weights."""
-    base = make_config(variant, width=32)
+    base = make_config(variant, width=32, extra_convs=0)
     deep = base.replace(extra_convs=2)
     (g_pt, d_pt), (g_tf, d_tf) = PT.pkg.build_models(deep), TF.pkg.build_models(deep)
     g0, d0 = PT.pkg.build_models(base)

@@ -16,6 +16,23 @@ def test_every_notebook_matches_its_source():
         assert make_notebooks.cells_of(nbformat.read(path, as_version=4)) == make_notebooks.cells_of(nb), path
 
 
+def test_nbval_markers_are_ones_nbval_reads_and_their_cells_are_executed():
+    """nbval matches a marker only as a whole comment line (``# NBVAL_CHECK_OUTPUT``; with anything after it on the
+    line the cell is silently not compared), and compares only cells with an execution count."""
+    import nbformat
+    from nbval.plugin import comment_markers
+    checked = 0
+    for path in make_notebooks.expected():
+        for cell in nbformat.read(path, as_version=4).cells:
+            markers = [line.strip().lstrip("#").strip() for line in cell.source.splitlines()
+                       if line.strip().startswith("#") and "NBVAL" in line]
+            assert all(m in comment_markers for m in markers), (path, markers)
+            if "NBVAL_CHECK_OUTPUT" in markers:
+                checked += 1
+                assert cell.execution_count is not None and cell.outputs, f"{path}: a checked cell has no output"
+    assert checked >= 3 * 8  # data, model shapes and losses of every variant notebook, and the others' tables
+
+
 def test_twins_differ_only_in_framework_lines():
     a = make_notebooks.variant_notebook("pytorch", "dcgan")
     b = make_notebooks.variant_notebook("tensorflow", "dcgan")

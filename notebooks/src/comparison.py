@@ -16,7 +16,8 @@
 # Reads the run records and samples that the eight per-variant notebooks saved in `results/` (no training, no framework imported) and renders the cross-framework, cross-variant panels into `images/`. A missing run is named with the notebook that makes it.
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 from gans_study import compare
 from gans_study.evaluate import real_floor
 from gans_study.memorisation import real_share
@@ -61,7 +62,8 @@ fig.savefig(paths.images_dir / "comparison_progress.png", dpi=80, bbox_inches="t
 # Classifier-feature FID (lower is better), KID, precision/recall (k=3), digits covered and KL to uniform of the predicted digits, and copies (px): the share of samples closer to a training image in pixels than 99% of real test digits are (about 0.01 means no copying; per-variant notebooks show the neighbours); the floor row scores 10k real training images against the test set the same way, and its copies are held-out test digits' own share (the calibration). These are **not** Inception FIDs and are not comparable with papers' numbers.
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 seeds = compare.load_seeds(paths.committed_results)
 print(compare.metrics_table(seeds, real_floor() | {"memorised_pixel": real_share()}))
 
@@ -69,7 +71,8 @@ print(compare.metrics_table(seeds, real_floor() | {"memorised_pixel": real_share
 # Mean ± standard deviation over the seeds in `results/` (`python tools/run_study.py --seeds 3`). Where the two frameworks' means of a variant differ by more than their seed spread:
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 print("\n".join(compare.spread_differences(seeds)) or "fewer than two seeds per model")
 
 # %% [markdown]

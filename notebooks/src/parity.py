@@ -39,7 +39,8 @@ cfg = make_config("dcgan", batch_size=8)
 # The PyTorch nets initialise themselves; their weights go into the Keras nets.
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 torch.manual_seed(0)
 g_pt, d_pt = gans_pt.build_models(cfg)
 g_tf, d_tf = gans_tf.build_models(cfg)
@@ -87,6 +88,7 @@ for name, net_pt, net_tf in (("G", g_pt, g_tf), ("D", d_pt, d_tf)):
 print("\n".join(rows))
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 print(f"losses agree to 1e-5: {bool(np.all(np.abs(loss_pt - loss_tf) <= 1e-5 * np.abs(loss_pt)))}")
 print(f"all weights but the moving variances agree to 1e-4: {worst < 1e-4}")

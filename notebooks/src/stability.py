@@ -45,7 +45,8 @@ paths = compare.output_paths()  # figures to images/ (a temporary folder under G
 # The base configs, the factor values, the seeds and the estimated cost of the default sweep (`gans_study/sweep.py`).
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 print(sweep.describe("default"))
 
 # %% [markdown]
@@ -151,5 +152,6 @@ print(stability.framework_finding(records, "dcgan"))
 # Every point: FID and digits covered (mean ± std over seeds), how many runs collapsed and diverged. Base rows appear under each factor they stand for.
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 print(stability.findings_table(records))

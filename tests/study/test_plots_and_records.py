@@ -6,7 +6,7 @@ import pytest
 
 from gans_common import runs
 from gans_study import compare, plots
-from gans_study.results import load_result, publish, result_seeds
+from gans_study.results import load_result, load_twin, publish, result_seeds
 from gans_study.stats import format_mean_std
 from gans_common.config import make_config
 
@@ -68,6 +68,20 @@ def test_comparison_names_the_notebooks_of_missing_runs(tmp_path):
     publish(fake_run(tmp_path), tmp_path / "results", metrics=METRICS | {"fid": 12.3, "memorised_pixel": 0.004})
     table = compare.markdown_table(compare.load_seeds(tmp_path / "results"))
     assert f"| 10.0 | 0.010 | 0.004 | {n} | 30.00 |" in table
+
+
+def test_a_run_of_an_older_preset_is_neither_a_twin_nor_in_the_comparison(tmp_path):
+    """A notebook's side-by-side panel and the comparison grid show the other run only if it was trained with this
+    run's config: after a preset changes, the committed runs of the old one are not comparable."""
+    publish(fake_run(tmp_path, "tensorflow", extra_convs=0), tmp_path / "results", metrics=METRICS)  # an old preset
+    assert load_result(tmp_path / "results", "tensorflow", "dcgan") is not None
+    assert load_twin(tmp_path / "results", "tensorflow", make_config("dcgan")) is None
+    assert compare.load_all(tmp_path / "results")[("dcgan", "tensorflow")] is None
+    publish(fake_run(tmp_path / "now", "tensorflow"), tmp_path / "results", metrics=METRICS)  # today's preset
+    twin = load_twin(tmp_path / "results", "tensorflow", make_config("dcgan"))
+    assert twin is not None and twin[0]["config"]["extra_convs"] == make_config("dcgan").extra_convs
+    assert load_twin(tmp_path / "results", "tensorflow", make_config("dcgan", digits=[0])) is None  # overridden
+    assert compare.load_all(tmp_path / "results")[("dcgan", "tensorflow")] is not None
 
 
 def test_interpolation_strips_are_published_and_shown(tmp_path):
