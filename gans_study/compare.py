@@ -29,9 +29,9 @@ def output_paths() -> notebook.Paths:
 
 def load_all(results_dir) -> dict[tuple[str, str], tuple[dict, dict] | None]:
     """{(variant, framework): (record, samples) or None} for the 4 x 2 models: the seed-0 run of today's CPU preset
-    (a record left from an older preset counts as not run)."""
+    on the dataset it was trained on (a record left from an older preset counts as not run)."""
     found = {(v, f): load_result(results_dir, f, v) for v in PRESETS for f in FRAMEWORKS}
-    return {key: r if r and is_preset(r[0]) else None for key, r in found.items()}
+    return {key: r if r and tier_of(r[0]) == "cpu" else None for key, r in found.items()}
 
 
 def missing_message(results) -> str:

@@ -71,9 +71,8 @@ def fashion_section(mnist_seeds) -> str:
     mnist = {k: rs for k, rs in compare.in_tier(mnist_seeds, "cpu").items() if k[1] in frameworks}  # same tier too
     lines = compare.dataset_findings(mnist, seeds)
     which = "both frameworks" if len(frameworks) == 2 else f"{FRAMEWORK_NAMES[frameworks[0]]} only, on both datasets"
-    current = {k: r if r and compare.is_preset(r[0], dataset="fashion-mnist") else None  # as the table: today's
-               for k, r in compare.load_all(FASHION_DIR).items()}                   # presets only, seed 0 each
-    fig = compare.samples_figure(current, lambda v, f: "not run at today's preset:\nmake fashion")
+    fig = compare.samples_figure(compare.load_all(FASHION_DIR),  # as the table: today's presets only, seed 0 each
+                                 lambda v, f: "not run at today's preset:\nmake fashion")
     fig.savefig(ROOT / "images" / "fashion-mnist_samples.png", dpi=80, bbox_inches="tight")
     return ("![samples of all eight models on Fashion-MNIST](images/fashion-mnist_samples.png)\n\n" +
             compare.markdown_table(seeds, floor("fashion-mnist")) +

@@ -82,6 +82,8 @@ def test_a_run_of_an_older_preset_is_neither_a_twin_nor_in_the_comparison(tmp_pa
     assert twin is not None and twin[0]["config"]["extra_convs"] == make_config("dcgan").extra_convs
     assert load_twin(tmp_path / "results", "tensorflow", make_config("dcgan", digits=[0])) is None  # overridden
     assert compare.load_all(tmp_path / "results")[("dcgan", "tensorflow")] is not None
+    fashion = publish(fake_run(tmp_path / "fashion", dataset="fashion-mnist"), tmp_path / "fashion", metrics=METRICS)
+    assert compare.load_all(fashion.parent)[("dcgan", "pytorch")] is not None  # today's preset on its own dataset
 
 
 def test_interpolation_strips_are_published_and_shown(tmp_path):
