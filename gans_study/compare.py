@@ -13,7 +13,7 @@ from gans_common.config import PRESETS, TIERS, config_from_dict, make_config
 from gans_common.frameworks import FRAMEWORKS
 
 from . import notebook, plots
-from .results import load_result, result_seeds
+from .results import as_saved, load_result, result_seeds
 from .stats import format_mean_std
 from .callbacks import CURVE_SAMPLES
 from .interpolation import STEPS
@@ -115,10 +115,9 @@ def tier_of(record: dict, ignore: tuple[str, ...] = (), dataset: str | None = No
     was added to the config later, with a default that keeps the old behaviour: the record had that default."""
     dataset = dataset or record["config"].get("dataset", "mnist")
     same = dict(seed=0) | {k: None for k in ignore}
-    config = json.loads(json.dumps(config_from_dict(record["config"]).to_dict() | same))
+    config = as_saved(config_from_dict(record["config"])) | same
     for tier in TIERS:
-        preset = make_config(config["variant"], tier=tier, dataset=dataset).to_dict() | same
-        if json.loads(json.dumps(preset)) == config:  # through JSON, as the record was: tuples become lists
+        if as_saved(make_config(config["variant"], tier=tier, dataset=dataset)) | same == config:
             return tier
     return None
 

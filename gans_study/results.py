@@ -56,10 +56,14 @@ def load_result(results_dir: str | Path, framework: str, variant: str, seed: int
     return json.loads(base.with_suffix(".json").read_text()), samples
 
 
+def as_saved(config: GANConfig) -> dict:
+    """``config`` as a record stores it (through JSON: tuples become lists), to compare with a record's."""
+    return json.loads(json.dumps(config.to_dict()))
+
+
 def load_twin(results_dir: str | Path, framework: str, config: GANConfig):
     """The published seed-``config.seed`` run of ``framework`` trained with exactly ``config`` (its variant, preset
     and overrides), or ``None``: a run of an older preset or other settings is not a twin to compare with."""
     found = load_result(results_dir, framework, config.variant, config.seed)
-    same = found and json.loads(json.dumps(config_from_dict(found[0]["config"]).to_dict())) == \
-        json.loads(json.dumps(config.to_dict()))  # through JSON, as the record was: tuples become lists
+    same = found and as_saved(config_from_dict(found[0]["config"])) == as_saved(config)
     return found if same else None
