@@ -121,3 +121,20 @@ def test_calibration_lines_come_from_the_record_or_say_how_to_make_it(tmp_path, 
         "- blur against real digits: precision 0.87 -> 0.92 (higher), recall 0.88 -> 0.88"]
     assert "(`python -m gans_study.calibration`, seed 0, 10000 images, commit abc, cpu; record " \
            "`results/mnist.json`.)" in table.calibration_lines()
+
+
+def test_truncation_lines_come_from_the_records_or_say_how_to_make_them(tmp_path, monkeypatch):
+    from gans_common.runs import write_json
+    table = load_tool("results_table")
+    monkeypatch.setattr(table, "ROOT", tmp_path)
+    folder = tmp_path / "results" / "truncation"
+    assert table.truncation_lines(folder) == "- not run yet: `python -m gans_study.truncation RUN_DIR`\n"
+    metrics = {"fid": 10.04, "precision": 0.646, "recall": 0.879}
+    folder.mkdir(parents=True)
+    write_json(folder / "pytorch_dcgan_seed2_20ep.json", dict(
+        framework="pytorch", config={"variant": "dcgan", "seed": 2, "epochs": 20}, commit="abc", device="cpu (x86_64)",
+        rows=[dict(threshold=None, metrics=metrics), dict(threshold=1.5, metrics=metrics | {"precision": 0.7})]))
+    assert table.truncation_lines(folder).splitlines() == [
+        "- dcgan · PyTorch, seed 2, 20 epochs: no truncation: FID 10.0, precision 0.65, recall 0.88; |z| <= 1.5: FID "
+        "10.0, precision 0.70, recall 0.88", "",
+        "(10k samples per row, test reference; commit abc, cpu (x86_64); records in `results/truncation/`.)"]
