@@ -258,9 +258,15 @@ def longer_runs(folder, seeds: dict, metric: str = "fid") -> list[str]:
         path_ = " -> ".join(f"{p[metric]:.0f} at {p['epoch']}" for p in points)
         a, b = points[0][metric], points[-1][metric]
         extra = (points[-1]["epoch"] - preset) * per_epoch / 60
-        out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}, seed {r['config']['seed']}: {metric} {path_} epochs "
-                   f"({(b - a) / a:+.0%} for {points[-1]['epoch'] / preset:.1f}x the preset's {preset} epochs, "
-                   f"+{extra:.1f} min of training at {per_epoch:.1f} s/epoch)")
+        line = (f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}, seed {r['config']['seed']}: {metric} {path_} epochs "
+                f"({(b - a) / a:+.0%} for {points[-1]['epoch'] / preset:.1f}x the preset's {preset} epochs, "
+                f"+{extra:.1f} min of training at {per_epoch:.1f} s/epoch)")
+        twin = next((x for x in same if x["config"]["seed"] == r["config"]["seed"]), None)
+        if "metrics" in r and twin:  # fidelity and variety of the final 10k samples against the preset's same seed
+            m, m0 = r["metrics"], twin["metrics"]
+            line += (f"; its 10k samples: precision {m0['precision']:.2f} -> {m['precision']:.2f}, recall "
+                     f"{m0['recall']:.2f} -> {m['recall']:.2f}")
+        out.append(line)
     return out
 
 

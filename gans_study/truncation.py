@@ -5,7 +5,8 @@ sample z from a normal truncated to ``|z_i| <= threshold``, trading variety (rec
 no retraining. The study's conv models cover the data (recall at the floor's) while their precision stays below
 the MLPs' (README's table); this probe measures what truncation would give them, on the study's own yardstick.
 
-    python -m gans_study.truncation RUN_DIR [RUN_DIR ...] [--thresholds 2 1.5 1 0.5] [--results-dir results/truncation]
+    python -m gans_study.truncation RUN_DIR [RUN_DIR ...] [--thresholds 2 1.5 1 0.5] [--samples 10000]
+                                    [--results-dir results/truncation]
 
 Each run folder's generator (its checkpoint; the EMA generator where the config has one) draws 10k samples per row:
 first from the untruncated noise of ``gans_common.loop.sample`` (the published record's own sampling, so that row
@@ -40,13 +41,17 @@ def truncated_noise(cfg, n: int, threshold: float) -> np.ndarray:
     return scipy.stats.truncnorm.rvs(-threshold, threshold, size=(n, cfg.z_dim), random_state=rng).astype(np.float32)
 
 
+def training_record(run_dir: str | Path) -> dict:
+    """The record a finished run folder's training wrote; :class:`RunDirError` if it has none."""
+    path = Path(run_dir) / "record.json"
+    if not path.exists():
+        raise RunDirError(f"{run_dir} has no record.json (not a finished run): finish or resume the run first")
+    return json.loads(path.read_text())
+
+
 def load_run(run_dir: str | Path):
     """(framework, cfg, record, trainer) of a finished run folder, the trainer holding its last checkpoint."""
-    run_dir = Path(run_dir)
-    record_file = run_dir / "record.json"
-    if not record_file.exists():
-        raise RunDirError(f"{run_dir} has no record.json (not a finished run): finish or resume the run first")
-    record = json.loads(record_file.read_text())
+    record = training_record(run_dir)
     cfg = runs.saved_config(run_dir)
     images = loop.select_images(*mnist.load_mnist("train", dataset=cfg.dataset), cfg)
     trainer = frameworks.package(record["framework"]).Trainer(cfg, images)
@@ -84,11 +89,20 @@ def main(argv=None) -> int:
     parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="finished run folders (with record.json)")
     parser.add_argument("--thresholds", type=float, nargs="+", default=list(THRESHOLDS),
                         help="truncation thresholds, each > 0 (default: %(default)s)")
+    parser.add_argument("--samples", type=int, default=N_SAMPLES, help="samples per row (default: %(default)s)")
     parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where the records go")
     args = parser.parse_args(argv)
     if min(args.thresholds) <= 0:
         parser.error(f"--thresholds must all be > 0 (a normal truncated to |z| <= t), got {args.thresholds}")
+    if args.samples < 10:
+        parser.error(f"--samples must be at least 10 (the evaluator's k-NN needs a few), got {args.samples}")
     out = runs.check_writable(args.results_dir, "--results-dir")
+    try:  # every folder checked before any is probed
+        used = {training_record(d)["framework"] for d in args.run_dirs}
+    except RunDirError as err:
+        sys.exit(f"error: {err}")
+    if len(used) > 1:
+        frameworks.torch_before_tensorflow()  # else PyTorch loaded after TensorFlow crashes the process
     for run_dir in args.run_dirs:
         t0 = time.perf_counter()
         try:
@@ -99,7 +113,7 @@ def main(argv=None) -> int:
                   "run_dir": str(run_dir), "framework": framework, "config": cfg.to_dict(),
                   "trained": {k: trained.get(k) for k in ("commit", "device", "epochs", "wall_seconds")},
                   "commit": git_commit(), "device": f"{trainer.device} ({platform.machine()})",
-                  "date": time.strftime("%Y-%m-%d"), "rows": probe(trainer, cfg, args.thresholds, N_SAMPLES)}
+                  "date": time.strftime("%Y-%m-%d"), "rows": probe(trainer, cfg, args.thresholds, args.samples)}
         record["seconds"] = round(time.perf_counter() - t0, 1)
         path = out / f"{framework}_{cfg.variant}_seed{cfg.seed}_{cfg.epochs}ep.json"
         write_json(path, record)

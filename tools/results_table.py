@@ -109,7 +109,8 @@ def main():
                 "\nHow much FID still fell between the last two curve points (mean over seeds):\n\n" +
                 "".join(f"- {line}\n" for line in compare.late_gains(seeds)) +
                 "\nTraining on past the presets (`make budget`: PyTorch, seed 0, twice each preset's epochs, records in "
-                "`results/budget/`; FID of 5k samples at each curve point):\n\n" +
+                "`results/budget/`; FID of 5k samples at each curve point, then precision and recall of the final 10k "
+                "samples, the preset's run of the same seed -> the longer run):\n\n" +
                 ("".join(f"- {line}\n" for line in compare.longer_runs(ROOT / "results" / "budget", seeds)) or
                  "- not run yet\n") +
                 "\nThe scale: real training digits (the floor's 10k) degraded in known ways and scored the same way "

@@ -163,14 +163,16 @@ def test_longer_runs_report_the_curve_beyond_the_preset(tmp_path):
     curve = [dict(epoch=e, generator_steps=100 * e, train_seconds=10.0 * e, fid=f) for e, f in ((n - 1, 90.0),
              (n, 80.0), (n + n // 2, 70.0), (2 * n, 60.0))]
     publish(fake_run(tmp_path / "longer", epochs=2 * n, curve=curve), tmp_path / "results" / "budget",
-            metrics=METRICS)
+            metrics=METRICS | {"precision": 0.8, "recall": 0.5})
     # a longer run of another config (an older preset) says nothing about this preset's curve
     other = fake_run(tmp_path / "other", epochs=2 * n, seed=1, curve=curve, lr_g=2e-4)
     publish(other, tmp_path / "results" / "budget", metrics=METRICS)
     seeds = compare.load_seeds(tmp_path / "results")
     (line,) = compare.longer_runs(tmp_path / "results" / "budget", seeds)
     assert line == (f"dcgan · PyTorch · cpu, seed 0: fid 80 at {n} -> 70 at {n + n // 2} -> 60 at {2 * n} epochs "
-                    f"(-25% for 2.0x the preset's {n} epochs, +{n * 30 / 60:.1f} min of training at 30.0 s/epoch)")
+                    f"(-25% for 2.0x the preset's {n} epochs, +{n * 30 / 60:.1f} min of training at 30.0 s/epoch); "
+                    f"its 10k samples: precision {METRICS['precision']:.2f} -> 0.80, recall {METRICS['recall']:.2f} "
+                    "-> 0.50")
 
 
 def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
