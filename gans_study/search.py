@@ -85,6 +85,9 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # 32 with one 3x3 convolution more at 7x7 in each net (config.extra_convs), as the field's MNIST nets have
         # three layers (the TensorFlow DCGAN tutorial's G, the official WGAN-GP critic), not two.
         "tfgan-ema-deep": TFGAN_EMA | dict(extra_convs=1),
+        # Deeper still, narrower: two 3x3 convolutions at 7x7 in each net at width 24, 0.86x the FLOPs per step of
+        # tfgan-ema-deep (benchmarks/flops.py): does more depth raise precision, as one layer did?
+        "tfgan-ema-deep2-24": TFGAN_EMA | dict(width=24, extra_convs=2),
     },
     "wgan_gp": {
         "preset": {},
