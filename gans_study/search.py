@@ -120,7 +120,7 @@ STAGES: dict[str, dict[str, list[str]]] = {
     "final": {"vanilla": ["preset", "ttur-ema", "tfgan-ema"],
               "lsgan": ["preset", "ttur-ema", "tfgan-ema"],
               "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema", "tfgan-ema-wide-d", "tfgan-ema-wide48",
-                        "tfgan-ema-deep"],
+                        "tfgan-ema-deep", "tfgan-ema-deep2-24"],
               "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24"]},
 }
 
