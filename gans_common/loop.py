@@ -67,9 +67,16 @@ def standing_noise(cfg: GANConfig, n: int = 2000) -> np.ndarray:
     return np.random.default_rng([cfg.seed, 4242]).standard_normal((n, cfg.z_dim)).astype(np.float32)
 
 
-def sample(trainer, cfg: GANConfig, n: int, batch: int = 500) -> np.ndarray:
-    """``n`` samples in [-1, 1] from fresh noise (seeded by the config, distinct from the fixed grid noise)."""
-    z = np.random.default_rng([cfg.seed, 777]).standard_normal((n, cfg.z_dim)).astype(np.float32)
+def sample_noise(cfg: GANConfig, n: int, draw=None) -> np.ndarray:
+    """(n, z_dim) float32 fresh noise (seeded by the config, distinct from the fixed grid noise): N(0, 1), or
+    ``draw(rng, shape)`` from the same generator (e.g. a truncated normal)."""
+    rng = np.random.default_rng([cfg.seed, 777])
+    return (rng.standard_normal((n, cfg.z_dim)) if draw is None else draw(rng, (n, cfg.z_dim))).astype(np.float32)
+
+
+def sample(trainer, cfg: GANConfig, n: int, batch: int = 500, draw=None) -> np.ndarray:
+    """``n`` samples in [-1, 1] from :func:`sample_noise`, ``batch`` at a time."""
+    z = sample_noise(cfg, n, draw)
     return np.concatenate([trainer.generate(z[i:i + batch]) for i in range(0, n, batch)])
 
 

@@ -10,7 +10,8 @@ the MLPs' (README's table); this probe measures what truncation would give them,
 
 Each run folder's generator (its checkpoint; the EMA generator where the config has one) draws 10k samples per row:
 first from the untruncated noise of ``gans_common.loop.sample`` (the published record's own sampling, so that row
-reproduces its metrics), then from ``scipy.stats.truncnorm`` at each threshold, all scored against the test images.
+reproduces its metrics), then from ``scipy.stats.truncnorm`` at each threshold, drawn by the same seeded generator
+(``loop.sample_noise``), all scored against the test images.
 One record per run folder: command, commit, device, the run's config and training record, and the rows.
 """
 from __future__ import annotations
@@ -22,7 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import scipy.stats
 
 from gans_common import frameworks, loop, mnist, runs
@@ -35,10 +35,9 @@ THRESHOLDS = (2.0, 1.5, 1.0, 0.5)
 N_SAMPLES = 10000
 
 
-def truncated_noise(cfg, n: int, threshold: float) -> np.ndarray:
-    """(n, z_dim) float32 from N(0, 1) truncated to [-threshold, threshold], seeded as ``loop.sample``'s noise."""
-    rng = np.random.default_rng([cfg.seed, 777])
-    return scipy.stats.truncnorm.rvs(-threshold, threshold, size=(n, cfg.z_dim), random_state=rng).astype(np.float32)
+def truncated(threshold: float):
+    """A ``draw`` for ``loop.sample``: N(0, 1) truncated to [-threshold, threshold] (scipy's truncnorm)."""
+    return lambda rng, shape: scipy.stats.truncnorm.rvs(-threshold, threshold, size=shape, random_state=rng)
 
 
 def training_record(run_dir: str | Path) -> dict:
@@ -61,15 +60,9 @@ def load_run(run_dir: str | Path):
 
 def probe(trainer, cfg, thresholds=THRESHOLDS, n: int = N_SAMPLES, batch: int = 500) -> list[dict]:
     """One row per threshold (None first: untruncated), each with the evaluator's metrics of ``n`` samples."""
-    rows = []
-    for threshold in (None, *thresholds):
-        if threshold is None:
-            samples = loop.sample(trainer, cfg, n, batch)
-        else:
-            z = truncated_noise(cfg, n, threshold)
-            samples = np.concatenate([trainer.generate(z[i:i + batch]) for i in range(0, n, batch)])
-        rows.append({"threshold": threshold, "metrics": evaluate(samples, dataset=cfg.dataset)})
-    return rows
+    draws = {t: None if t is None else truncated(t) for t in (None, *thresholds)}
+    return [{"threshold": t, "metrics": evaluate(loop.sample(trainer, cfg, n, batch, draw), dataset=cfg.dataset)}
+            for t, draw in draws.items()]
 
 
 def summary_line(record: dict) -> str:

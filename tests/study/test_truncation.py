@@ -31,10 +31,10 @@ def finished(tmp_path_factory):
 
 def test_noise_is_the_truncated_normal_seeded_by_the_run():
     cfg = make_config("dcgan", seed=3)
-    z = truncation.truncated_noise(cfg, 4000, 1.0)
+    z = loop.sample_noise(cfg, 4000, truncation.truncated(1.0))
     assert z.shape == (4000, cfg.z_dim) and z.dtype == np.float32 and np.abs(z).max() <= 1.0
-    np.testing.assert_array_equal(z, truncation.truncated_noise(cfg, 4000, 1.0))
-    assert not np.array_equal(z, truncation.truncated_noise(cfg.replace(seed=4), 4000, 1.0))
+    np.testing.assert_array_equal(z, loop.sample_noise(cfg, 4000, truncation.truncated(1.0)))
+    assert not np.array_equal(z, loop.sample_noise(cfg.replace(seed=4), 4000, truncation.truncated(1.0)))
     assert abs(z.std() - scipy.stats.truncnorm(-1, 1).std()) < 0.005  # 0.54, not N(0, 1)'s 1
     assert scipy.stats.kstest(z[:, 0], scipy.stats.truncnorm(-1, 1).cdf).pvalue > 0.01
 
