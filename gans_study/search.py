@@ -105,6 +105,9 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # Depth, as DCGAN's tfgan-ema-deep: one 3x3 convolution more at 7x7 in G and in the critic; at width 24 so
         # that a step costs about what the preset's does (benchmarks/flops.py: 1.16x), not twice.
         "ttur-n1-ema-deep24": TTUR_N1_EMA | dict(width=24, extra_convs=1),
+        # Deeper still, as DCGAN's tfgan-ema-deep2-24: two 3x3 convolutions at 7x7 in G and in the critic, at
+        # width 20 so that a step costs about what the preset's does (benchmarks/flops.py: 1.05x).
+        "ttur-n1-ema-deep2-20": TTUR_N1_EMA | dict(width=20, extra_convs=2),
     },
 }
 
@@ -128,7 +131,8 @@ STAGES: dict[str, dict[str, list[str]]] = {
 # Finalists trained on more seeds than the stage's default (``--seeds``): {stage: {variant: {candidate: seeds}}}.
 FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfgan-ema-wide-d": 3,
                                                                              "tfgan-ema-wide48": 3,
-                                                                             "tfgan-ema-deep": 3},
+                                                                             "tfgan-ema-deep": 3,
+                                                                             "tfgan-ema-deep2-24": 3},
                                                                    "wgan_gp": {"ttur-n1-ema-deep24": 2}}}
 
 
