@@ -8,9 +8,9 @@ from gans_common.config import make_config
 # (variant preset, G params, D params): counted once by hand from the layer sizes in gans_*/models.py
 EXPECTED = {
     "vanilla": (100 * 256 + 256 + 256 * 512 + 512 + 512 * 784 + 784, 784 * 512 + 512 + 512 * 256 + 256 + 256 + 1),
-    # width 32, one 3x3 conv (no bias before batch norm) at the 7x7x64 maps of each net
-    "dcgan": (100 * 3136 + 2 * 64 + 64 * 64 * 9 + 2 * 64 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
-              16 * 32 + 32 + 32 * 64 * 16 + 2 * 64 + 64 * 64 * 9 + 2 * 64 + 3136 + 1),
+    # width 24, two 3x3 convs (no bias before batch norm) at the 7x7x48 maps of each net
+    "dcgan": (100 * 2352 + 2 * 48 + 2 * (48 * 48 * 9 + 2 * 48) + 48 * 24 * 16 + 2 * 24 + 24 * 16 + 1,
+              16 * 24 + 24 + 24 * 48 * 16 + 2 * 48 + 2 * (48 * 48 * 9 + 2 * 48) + 2352 + 1),
     # width 24: 7x7x48 and 14x14x24 maps; the critic's convs have biases (no batch norm)
     "wgan_gp": (100 * 2352 + 2 * 48 + 48 * 48 * 9 + 2 * 48 + 48 * 24 * 16 + 2 * 24 + 24 * 16 + 1,
                 16 * 24 + 24 + 24 * 48 * 16 + 48 + 48 * 48 * 9 + 48 + 2352 + 1),

@@ -91,7 +91,7 @@ def test_colab_badge_names_the_notebook_on_github():
     assert "REPOSITORY = 'https://github.com/example/gans.git'" in _colab_cell(nb)
 
 
-def test_regenerating_keeps_outputs_only_of_unchanged_cells():
+def test_regenerating_keeps_outputs_and_ids_only_of_unchanged_cells():
     import nbformat
     old = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("a = 1", execution_count=1,
                                                                      outputs=[nbformat.v4.new_output("stream", text="x")]),
@@ -102,3 +102,4 @@ def test_regenerating_keeps_outputs_only_of_unchanged_cells():
     out = make_notebooks.keep_outputs(new, old)
     assert [len(c.outputs) for c in out.cells] == [0, 1] and out.cells[1].outputs[0].text == "y"
     assert [c.execution_count for c in out.cells] == [None, 2] and out.metadata["widgets"] == {"state": 1}
+    assert out.cells[1].id == old.cells[1].id and out.cells[0].id not in {c.id for c in old.cells}

@@ -102,18 +102,22 @@ def expected() -> dict[Path, nbformat.NotebookNode]:
 
 
 def keep_outputs(new, old):
-    """``new`` with the outputs (and counts) of the cells of ``old`` whose source is unchanged, matched in order; a
-    changed or new cell has none until the notebook is executed again. The widget state is kept with them."""
+    """``new`` with the ids, and the outputs (and counts), of the cells of ``old`` whose source is unchanged, matched
+    in order, so a rewrite's diff shows only the cells that changed; a changed or new cell has a new id and no
+    outputs until the notebook is executed again. The widget state and kernel's language info are kept with them."""
     pool = {}
     for cell in old.cells:
         pool.setdefault((cell.cell_type, cell.source), []).append(cell)
     for cell in new.cells:
         match = pool.get((cell.cell_type, cell.source))
-        if cell.cell_type == "code" and match:
+        if match:
             kept = match.pop(0)
-            cell.outputs, cell.execution_count = kept.outputs, kept.execution_count
-    if "widgets" in old.metadata:
-        new.metadata["widgets"] = old.metadata["widgets"]
+            cell.id = kept.get("id", cell.id)
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = kept.outputs, kept.execution_count
+    for key in ("widgets", "language_info"):  # the executing kernel's, kept with the outputs it wrote
+        if key in old.metadata:
+            new.metadata[key] = old.metadata[key]
     return new
 
 
