@@ -123,7 +123,8 @@ def test_calibration_lines_come_from_the_record_or_say_how_to_make_it(tmp_path, 
            "`results/mnist.json`.)" in table.calibration_lines()
 
 
-def test_truncation_lines_come_from_the_records_or_say_how_to_make_them(tmp_path, monkeypatch):
+def test_truncation_lines_come_from_the_records_mark_earlier_presets_or_say_how_to_make_them(tmp_path, monkeypatch):
+    from gans_common.config import make_config
     from gans_common.runs import write_json
     table = load_tool("results_table")
     monkeypatch.setattr(table, "ROOT", tmp_path)
@@ -131,10 +132,14 @@ def test_truncation_lines_come_from_the_records_or_say_how_to_make_them(tmp_path
     assert table.truncation_lines(folder) == "- not run yet: `python -m gans_study.truncation RUN_DIR`\n"
     metrics = {"fid": 10.04, "precision": 0.646, "recall": 0.879}
     folder.mkdir(parents=True)
-    write_json(folder / "pytorch_dcgan_seed2_20ep.json", dict(
-        framework="pytorch", config={"variant": "dcgan", "seed": 2, "epochs": 20}, commit="abc", device="cpu (x86_64)",
-        rows=[dict(threshold=None, metrics=metrics), dict(threshold=1.5, metrics=metrics | {"precision": 0.7})]))
+    for name, config in (("pytorch_dcgan_seed2_20ep", make_config("dcgan", seed=2)),
+                         ("tensorflow_dcgan_seed0_40ep", make_config("dcgan", epochs=40, width=32))):
+        write_json(folder / f"{name}.json", dict(
+            framework=name.split("_")[0], config=config.to_dict(), commit="abc", device="cpu (x86_64)",
+            rows=[dict(threshold=None, metrics=metrics), dict(threshold=1.5, metrics=metrics | {"precision": 0.7})]))
     assert table.truncation_lines(folder).splitlines() == [
         "- dcgan · PyTorch, seed 2, 20 epochs: no truncation: FID 10.0, precision 0.65, recall 0.88; |z| <= 1.5: FID "
-        "10.0, precision 0.70, recall 0.88", "",
+        "10.0, precision 0.70, recall 0.88",
+        "- dcgan · TensorFlow, seed 0, 40 epochs: no truncation: FID 10.0, precision 0.65, recall 0.88; |z| <= 1.5: "
+        "FID 10.0, precision 0.70, recall 0.88 (an earlier preset)", "",
         "(10k samples per row, test reference; commit abc, cpu (x86_64); records in `results/truncation/`.)"]

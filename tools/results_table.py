@@ -65,7 +65,9 @@ def truncation_lines(folder: Path = truncation.RESULTS_DIR) -> str:
     records = [json.loads(p.read_text()) for p in sorted(Path(folder).glob("*.json"))]
     if not records:
         return "- not run yet: `python -m gans_study.truncation RUN_DIR`\n"
-    return "".join(f"- {truncation.summary_line(r)}\n" for r in records) + (
+    earlier = {id(r) for r in records if not compare.is_preset(r, ignore=("epochs",))}  # kept, but marked so
+    return "".join(f"- {truncation.summary_line(r)}{' (an earlier preset)' if id(r) in earlier else ''}\n"
+                   for r in records) + (
         f"\n(10k samples per row, test reference; commit {', '.join(sorted({r['commit'] for r in records}))}, "
         f"{', '.join(sorted({r['device'] for r in records}))}; records in `{Path(folder).relative_to(ROOT)}/`.)\n")
 
