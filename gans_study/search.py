@@ -124,7 +124,7 @@ STAGES: dict[str, dict[str, list[str]]] = {
               "lsgan": ["preset", "ttur-ema", "tfgan-ema"],
               "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema", "tfgan-ema-wide-d", "tfgan-ema-wide48",
                         "tfgan-ema-deep", "tfgan-ema-deep2-24"],
-              "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24"]},
+              "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24", "ttur-n1-ema-deep2-20"]},
 }
 
 
@@ -133,7 +133,8 @@ FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfg
                                                                              "tfgan-ema-wide48": 3,
                                                                              "tfgan-ema-deep": 3,
                                                                              "tfgan-ema-deep2-24": 3},
-                                                                   "wgan_gp": {"ttur-n1-ema-deep24": 2}}}
+                                                                   "wgan_gp": {"ttur-n1-ema-deep24": 2,
+                                                                               "ttur-n1-ema-deep2-20": 2}}}
 
 
 class SearchError(RuntimeError):
