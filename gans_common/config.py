@@ -84,21 +84,20 @@ TTUR_N1_EMA = dict(k_steps=1, lr_g=1e-4, lr_d=3e-4, ema_decay=0.999)
 # variant (the same 1.2M real images seen by D). python -m gans_study.search --report; records in results/search/.
 # The conv pairs are deeper at the 7x7 maps (``extra_convs`` 3x3 layers) and narrower than the recipes: depth, not
 # width, at about the FLOPs per step of the wider two-layer nets they replaced (the search's "tfgan-ema-deep2-24":
-# two layers at width 24 for DCGAN, and "ttur-n1-ema-deep24": one at width 24 for WGAN-GP).
+# two layers at width 24 for DCGAN, and "ttur-n1-ema-deep2-20": two at width 20 for WGAN-GP).
 PRESETS: dict[str, dict] = {
     "vanilla": RECIPES["vanilla"] | TFGAN_EMA | dict(epochs=20),
     "lsgan": RECIPES["lsgan"] | TFGAN_EMA | dict(epochs=20),
     "dcgan": RECIPES["dcgan"] | TFGAN_EMA | dict(width=24, extra_convs=2, epochs=20),
-    "wgan_gp": RECIPES["wgan_gp"] | TTUR_N1_EMA | dict(width=24, extra_convs=1, epochs=20),
+    "wgan_gp": RECIPES["wgan_gp"] | TTUR_N1_EMA | dict(width=20, extra_convs=2, epochs=20),
 }
 
 
 # The GPU tier: the same recipes at the sizes the field trains on MNIST and for longer, for a machine with a GPU
 # (on 2 CPU cores one such model takes hours). MLP width 64: 512 and 1024 hidden units, about 1.4M weights in each
-# net; conv width 128 with the presets' extra 3x3 layers: G projects to 7x7x256 (WGAN-GP's about 2.4M weights, as
-# the TensorFlow DCGAN tutorial's 2.3M; DCGAN's, with its second 3x3 layer, 3.0M), the WGAN-GP critic 128, 256 and
-# 256 channels (about 1.1M, as the official WGAN-GP critic's 1.0M; DCGAN's D 1.7M). 60 epochs: 3.6M real images
-# seen by D, the same for all.
+# net; conv width 128 with the presets' two extra 3x3 layers: G projects to 7x7x256 (about 3.0M weights; the
+# TensorFlow DCGAN tutorial's has 2.3M), D and the WGAN-GP critic 128, 256, 256 and 256 channels (about 1.7M; the
+# official WGAN-GP critic has 1.0M). 60 epochs: 3.6M real images seen by D, the same for all.
 GPU_TIER = {"vanilla": dict(width=64), "lsgan": dict(width=64), "dcgan": dict(width=128),
             "wgan_gp": dict(width=128)}
 TIERS: dict[str, dict[str, dict]] = {

@@ -11,9 +11,9 @@ EXPECTED = {
     # width 24, two 3x3 convs (no bias before batch norm) at the 7x7x48 maps of each net
     "dcgan": (100 * 2352 + 2 * 48 + 2 * (48 * 48 * 9 + 2 * 48) + 48 * 24 * 16 + 2 * 24 + 24 * 16 + 1,
               16 * 24 + 24 + 24 * 48 * 16 + 2 * 48 + 2 * (48 * 48 * 9 + 2 * 48) + 2352 + 1),
-    # width 24: 7x7x48 and 14x14x24 maps; the critic's convs have biases (no batch norm)
-    "wgan_gp": (100 * 2352 + 2 * 48 + 48 * 48 * 9 + 2 * 48 + 48 * 24 * 16 + 2 * 24 + 24 * 16 + 1,
-                16 * 24 + 24 + 24 * 48 * 16 + 48 + 48 * 48 * 9 + 48 + 2352 + 1),
+    # width 20, two 3x3 convs at the 7x7x40 maps of each net; the critic's convs have biases (no batch norm)
+    "wgan_gp": (100 * 1960 + 2 * 40 + 2 * (40 * 40 * 9 + 2 * 40) + 40 * 20 * 16 + 2 * 20 + 20 * 16 + 1,
+                16 * 20 + 20 + 20 * 40 * 16 + 40 + 2 * (40 * 40 * 9 + 40) + 1960 + 1),
 }
 
 
