@@ -1,6 +1,7 @@
 """The study's tools (tools/): contradictory flags are refused in one line, and README's Fashion-MNIST section says
 what is missing instead of an empty table."""
 import importlib.util
+import os
 import subprocess
 import sys
 
@@ -44,6 +45,19 @@ def test_run_study_refuses_the_gpu_tier_without_a_gpu(monkeypatch, capsys):
     with pytest.raises(SystemExit, match="PyTorch sees no CUDA GPU here: run it on a machine with one, or add "
                                          "--allow-cpu"):
         study.main()
+
+
+def test_run_study_trains_this_checkout_even_with_another_on_the_path(monkeypatch):
+    """A worktree sharing a venv with an editable install of another checkout: the study's own imports, and every
+    run and kernel it starts (through PYTHONPATH), must come from the checkout the script is in."""
+    monkeypatch.setattr(sys, "path", ["/another/checkout", *sys.path])
+    monkeypatch.setenv("PYTHONPATH", "/another/checkout")
+    study = load_tool("run_study")
+    assert sys.path[0] == str(ROOT)
+    monkeypatch.setattr(sys, "argv", ["run_study.py", "--seeds", "0"])
+    with pytest.raises(SystemExit):
+        study.main()
+    assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/another/checkout"]
 
 
 def test_fashion_section_without_records_says_how_to_make_them(tmp_path, monkeypatch):

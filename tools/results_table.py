@@ -5,14 +5,17 @@ hand).
 """
 import json
 import re
+import sys
 from pathlib import Path
 
-from gans_study import calibration, compare, truncation
-from gans_study.evaluate import real_floor
-from gans_study.memorisation import real_share
-from gans_study.notebook import FRAMEWORK_NAMES
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's records and code, not an editable install's
+
+from gans_study import calibration, compare, truncation  # noqa: E402
+from gans_study.evaluate import real_floor  # noqa: E402
+from gans_study.memorisation import real_share  # noqa: E402
+from gans_study.notebook import FRAMEWORK_NAMES  # noqa: E402
+
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
 FINDINGS = "<!-- findings:start -->", "<!-- findings:end -->"
 FASHION = "<!-- fashion-table:start -->", "<!-- fashion-table:end -->"

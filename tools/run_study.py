@@ -24,12 +24,15 @@ import sys
 import time
 from pathlib import Path
 
-from gans_common.config import PRESETS, TIERS
-from gans_common.frameworks import PACKAGES as FRAMEWORKS
-from gans_common.mnist import DATASETS
-from gans_study.notebook import execute, notebook_path
-
 ROOT = Path(__file__).resolve().parent.parent
+# This checkout's packages, even where the venv is an editable install of another checkout (a git worktree sharing
+# one venv would otherwise train, score and publish with the other checkout's code); main() passes it on.
+sys.path.insert(0, str(ROOT))
+
+from gans_common.config import PRESETS, TIERS  # noqa: E402
+from gans_common.frameworks import PACKAGES as FRAMEWORKS  # noqa: E402
+from gans_common.mnist import DATASETS  # noqa: E402
+from gans_study.notebook import execute, notebook_path  # noqa: E402
 
 
 def run_headless(framework: str, variant: str, seed: int, results_dir: Path, epochs_scale: float = 1.0,
@@ -78,6 +81,8 @@ def main():
                         help="train each model for this multiple of its preset's epochs (headless only; e.g. 2 with "
                              "--results-dir results/budget: how far the curves go on past the presets)")
     args = parser.parse_args()
+    # every run and notebook kernel started below imports this checkout too
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     if args.dataset != "mnist" and not args.headless:
         sys.exit(f"error: --dataset {args.dataset} needs --headless: the notebooks and their figures are MNIST's")
     if args.tier != "cpu" and not args.headless:
