@@ -60,6 +60,9 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # tier's), where the preset's curve still falls steeply at 20 epochs.
         "tfgan-ema-wide48": TFGAN_EMA | dict(width=48),
         "tfgan-ema-wide64": TFGAN_EMA | dict(width=64),
+        # The curves still fall steeply at 20 epochs: twice both rates, or half the batch (twice the G steps).
+        "tfgan-ema-wide48-lr2x": TFGAN_EMA | dict(width=48, lr_g=2e-3, lr_d=2e-4),
+        "tfgan-ema-wide48-batch32": TFGAN_EMA | dict(width=48, batch_size=32),
     },
     "lsgan": {
         "preset": {},
@@ -69,6 +72,8 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "tfgan-ema": TFGAN_EMA,
         "tfgan-ema-wide48": TFGAN_EMA | dict(width=48),
         "tfgan-ema-wide64": TFGAN_EMA | dict(width=64),
+        "tfgan-ema-wide48-lr2x": TFGAN_EMA | dict(width=48, lr_g=2e-3, lr_d=2e-4),
+        "tfgan-ema-wide48-batch32": TFGAN_EMA | dict(width=48, batch_size=32),
     },
     "dcgan": {
         "preset": {},
