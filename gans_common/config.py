@@ -82,23 +82,24 @@ TTUR_N1_EMA = dict(k_steps=1, lr_g=1e-4, lr_d=3e-4, ema_decay=0.999)
 
 # The study's presets: each recipe with what won the quality search at the study's one budget, 20 epochs for every
 # variant (the same 1.2M real images seen by D). python -m gans_study.search --report; records in results/search/.
+# The MLP pairs are twice the recipe's width (the search's "tfgan-ema-wide64": 512 and 1024 hidden units).
 # The conv pairs are deeper at the 7x7 maps (``extra_convs`` 3x3 layers) and narrower than the recipes: depth, not
 # width, at about the FLOPs per step of the wider two-layer nets they replaced (the search's "tfgan-ema-deep2-24":
 # two layers at width 24 for DCGAN, and "ttur-n1-ema-deep2-20": two at width 20 for WGAN-GP).
 PRESETS: dict[str, dict] = {
-    "vanilla": RECIPES["vanilla"] | TFGAN_EMA | dict(epochs=20),
-    "lsgan": RECIPES["lsgan"] | TFGAN_EMA | dict(epochs=20),
+    "vanilla": RECIPES["vanilla"] | TFGAN_EMA | dict(width=64, epochs=20),
+    "lsgan": RECIPES["lsgan"] | TFGAN_EMA | dict(width=64, epochs=20),
     "dcgan": RECIPES["dcgan"] | TFGAN_EMA | dict(width=24, extra_convs=2, epochs=20),
     "wgan_gp": RECIPES["wgan_gp"] | TTUR_N1_EMA | dict(width=20, extra_convs=2, epochs=20),
 }
 
 
 # The GPU tier: the same recipes at the sizes the field trains on MNIST and for longer, for a machine with a GPU
-# (on 2 CPU cores one such model takes hours). MLP width 64: 512 and 1024 hidden units, about 1.4M weights in each
-# net; conv width 128 with the presets' two extra 3x3 layers: G projects to 7x7x256 (about 3.0M weights; the
+# (on 2 CPU cores one such model takes hours). MLP width 128: 1024 and 2048 hidden units, about 3.8M weights in each
+# net (twice the CPU tier's width); conv width 128 with the presets' two extra 3x3 layers: G projects to 7x7x256 (about 3.0M weights; the
 # TensorFlow DCGAN tutorial's has 2.3M), D and the WGAN-GP critic 128, 256, 256 and 256 channels (about 1.7M; the
 # official WGAN-GP critic has 1.0M). 60 epochs: 3.6M real images seen by D, the same for all.
-GPU_TIER = {"vanilla": dict(width=64), "lsgan": dict(width=64), "dcgan": dict(width=128),
+GPU_TIER = {"vanilla": dict(width=128), "lsgan": dict(width=128), "dcgan": dict(width=128),
             "wgan_gp": dict(width=128)}
 TIERS: dict[str, dict[str, dict]] = {
     "cpu": PRESETS,

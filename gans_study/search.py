@@ -56,13 +56,12 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "ttur-ema": TTUR_EMA,
         "batch128-ema": dict(batch_size=128, lr_g=4e-4, lr_d=4e-4, ema_decay=0.999),
         "tfgan-ema": TFGAN_EMA,
-        # Wider at the winning rates: hidden 384 and 768 units (width 48) or 512 and 1024 (width 64, the GPU
-        # tier's), where the preset's curve still falls steeply at 20 epochs.
+        # Wider at the winning rates: hidden 384 and 768 units (width 48) or 512 and 1024 (width 64),
+        # where the width-32 curve still falls steeply at 20 epochs.
         "tfgan-ema-wide48": TFGAN_EMA | dict(width=48),
         "tfgan-ema-wide64": TFGAN_EMA | dict(width=64),
-        # The curves still fall steeply at 20 epochs: twice both rates, or half the batch (twice the G steps).
+        # The curves still fall steeply at 20 epochs: twice both rates.
         "tfgan-ema-wide48-lr2x": TFGAN_EMA | dict(width=48, lr_g=2e-3, lr_d=2e-4),
-        "tfgan-ema-wide48-batch32": TFGAN_EMA | dict(width=48, batch_size=32),
     },
     "lsgan": {
         "preset": {},
@@ -73,7 +72,6 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "tfgan-ema-wide48": TFGAN_EMA | dict(width=48),
         "tfgan-ema-wide64": TFGAN_EMA | dict(width=64),
         "tfgan-ema-wide48-lr2x": TFGAN_EMA | dict(width=48, lr_g=2e-3, lr_d=2e-4),
-        "tfgan-ema-wide48-batch32": TFGAN_EMA | dict(width=48, batch_size=32),
     },
     "dcgan": {
         "preset": {},
@@ -131,8 +129,10 @@ STAGES: dict[str, dict[str, list[str]]] = {
                "lsgan": ["preset", "ema", "wide-ema", "ttur-ema"],
                "dcgan": ["preset", "ema", "ttur-ema"],
                "wgan_gp": ["preset", "ema", "lr2e-4-ema"]},
-    "final": {"vanilla": ["preset", "ttur-ema", "tfgan-ema"],
-              "lsgan": ["preset", "ttur-ema", "tfgan-ema"],
+    "final": {"vanilla": ["preset", "ttur-ema", "tfgan-ema", "tfgan-ema-wide48", "tfgan-ema-wide64",
+                          "tfgan-ema-wide48-lr2x"],
+              "lsgan": ["preset", "ttur-ema", "tfgan-ema", "tfgan-ema-wide48", "tfgan-ema-wide64",
+                        "tfgan-ema-wide48-lr2x"],
               "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema", "tfgan-ema-wide-d", "tfgan-ema-wide48",
                         "tfgan-ema-deep", "tfgan-ema-deep2-24"],
               "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24", "ttur-n1-ema-deep2-20"]},

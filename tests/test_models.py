@@ -7,7 +7,9 @@ from gans_common.config import make_config
 
 # (variant preset, G params, D params): counted once by hand from the layer sizes in gans_*/models.py
 EXPECTED = {
-    "vanilla": (100 * 256 + 256 + 256 * 512 + 512 + 512 * 784 + 784, 784 * 512 + 512 + 512 * 256 + 256 + 256 + 1),
+    # width 64: 512 and 1024 hidden units
+    "vanilla": (100 * 512 + 512 + 512 * 1024 + 1024 + 1024 * 784 + 784,
+                784 * 1024 + 1024 + 1024 * 512 + 512 + 512 + 1),
     # width 24, two 3x3 convs (no bias before batch norm) at the 7x7x48 maps of each net
     "dcgan": (100 * 2352 + 2 * 48 + 2 * (48 * 48 * 9 + 2 * 48) + 48 * 24 * 16 + 2 * 24 + 24 * 16 + 1,
               16 * 24 + 24 + 24 * 48 * 16 + 2 * 48 + 2 * (48 * 48 * 9 + 2 * 48) + 2352 + 1),
