@@ -48,11 +48,11 @@ stability: $(VENV)/.installed  ## the stability sweep (about 20 min on 2 CPU cor
 bench: $(VENV)/.installed  ## speed benchmarks (run on an idle machine)
 	$(PY) benchmarks/run.py
 
-budget: $(VENV)/.installed  ## PyTorch, seed 0, each model for twice its preset's epochs (about 70 min on 2 CPU cores)
+budget: $(VENV)/.installed  ## PyTorch, seed 0, each model for twice its preset's epochs (about twice one seed's training in make study)
 	$(PY) tools/run_study.py --headless --seeds 1 --frameworks pytorch --epochs-scale 2 --results-dir results/budget
 	$(PY) tools/results_table.py
 
-fashion: $(VENV)/.installed  ## the eight models on Fashion-MNIST, seed 0 (about an hour of training on this project's 2-core CPU)
+fashion: $(VENV)/.installed  ## the eight models on Fashion-MNIST, seed 0 (as long as one seed of make study: README's table footer)
 	$(PY) tools/run_study.py --headless --seeds 1 --dataset fashion-mnist
 	$(PY) tools/results_table.py
 
