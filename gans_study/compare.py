@@ -223,6 +223,11 @@ def spread_differences(seeds: dict, metric: str = "fid") -> list[str]:
     return out
 
 
+def _short(x: float) -> str:
+    """A curve value in a sentence: whole numbers from 10 up, one decimal below (5.0 -> 4.7 must not read 5 -> 5)."""
+    return f"{x:.0f}" if abs(x) >= 10 else f"{x:.1f}"
+
+
 def late_gains(seeds: dict, metric: str = "fid") -> list[str]:
     """Per model and device, how much the metric (mean over seeds) still fell over the last stretch of training,
     between the last two curve points: near 0 means the curve has flattened and the budget could stop earlier."""
@@ -234,8 +239,8 @@ def late_gains(seeds: dict, metric: str = "fid") -> list[str]:
         n = min(len(r["curve"]) for r in records)
         a, b = (np.mean([r["curve"][j][metric] for r in records]) for j in (n - 2, n - 1))
         steps = records[0]["curve"][n - 2]["generator_steps"], records[0]["curve"][n - 1]["generator_steps"]
-        out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}: {metric} {a:.0f} -> {b:.0f} ({(b - a) / a:+.0%}) over "
-                   f"the last {1 - steps[0] / steps[1]:.0%} of training")
+        out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}: {metric} {_short(a)} -> {_short(b)} "
+                   f"({(b - a) / a:+.0%}) over the last {1 - steps[0] / steps[1]:.0%} of training")
     return out
 
 
@@ -255,7 +260,7 @@ def longer_runs(folder, seeds: dict, metric: str = "fid") -> list[str]:
             continue
         same = preset_runs.get((v, f, d), [])
         per_epoch = np.mean([np.mean(x["epoch_seconds"]) for x in same]) if same else np.mean(r["epoch_seconds"])
-        path_ = " -> ".join(f"{p[metric]:.0f} at {p['epoch']}" for p in points)
+        path_ = " -> ".join(f"{_short(p[metric])} at {p['epoch']}" for p in points)
         a, b = points[0][metric], points[-1][metric]
         extra = (points[-1]["epoch"] - preset) * per_epoch / 60
         line = (f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}, seed {r['config']['seed']}: {metric} {path_} epochs "

@@ -175,6 +175,11 @@ def test_longer_runs_report_the_curve_beyond_the_preset(tmp_path):
                     "-> 0.50")
 
 
+def test_curve_values_below_ten_keep_a_decimal():
+    # a plateau near the floor must not read "5 -> 5" when it is 5.0 -> 4.7
+    assert [compare._short(x) for x in (80.4, 10.0, 9.96, 5.04, 4.66)] == ["80", "10", "10.0", "5.0", "4.7"]
+
+
 def test_spread_differences_compare_gap_with_seed_spread(tmp_path):
     for framework, fids in (("pytorch", (10.0, 12.0)), ("tensorflow", (20.0, 21.0))):
         for seed, fid in enumerate(fids):
