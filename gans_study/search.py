@@ -135,7 +135,8 @@ STAGES: dict[str, dict[str, list[str]]] = {
               "lsgan": ["preset", "ttur-ema", "tfgan-ema", *MLP_WIDER],
               "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema", "tfgan-ema-wide-d", "tfgan-ema-wide48",
                         "tfgan-ema-deep", "tfgan-ema-deep2-24"],
-              "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24", "ttur-n1-ema-deep2-20"]},
+              "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24", "ttur-n1-ema-deep2-20",
+                          "ttur-n1-ema-deep2-20-lr2x"]},
 }
 
 
@@ -145,7 +146,8 @@ FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfg
                                                                              "tfgan-ema-deep": 3,
                                                                              "tfgan-ema-deep2-24": 3},
                                                                    "wgan_gp": {"ttur-n1-ema-deep24": 2,
-                                                                               "ttur-n1-ema-deep2-20": 2}}}
+                                                                               "ttur-n1-ema-deep2-20": 2,
+                                                                               "ttur-n1-ema-deep2-20-lr2x": 2}}}
 
 
 class SearchError(RuntimeError):
