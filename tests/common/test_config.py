@@ -14,8 +14,9 @@ def test_presets_are_the_four_variants_with_their_papers_settings():
     assert (wgan.loss, wgan.k_steps, wgan.gp_weight, wgan.beta1, wgan.beta2, wgan.d_norm) == \
         ("wasserstein", 5, 10.0, 0.0, 0.9, "none")
     # the conv nets deeper and narrower than the recipes (the search's winners): two 3x3 layers more, the critic and
-    # its G at width 20, DCGAN's nets at width 24
-    assert make_config("wgan_gp") == wgan.replace(**TTUR_N1_EMA, epochs=20, width=20, extra_convs=2)
+    # its G at width 20 learning at twice TTUR_N1_EMA's rates, DCGAN's nets at width 24
+    assert make_config("wgan_gp") == wgan.replace(**TTUR_N1_EMA | dict(lr_g=2e-4, lr_d=6e-4), epochs=20, width=20,
+                                                  extra_convs=2)
     for variant in ("vanilla", "lsgan", "dcgan"):  # each recipe at TF-GAN's rates with the EMA of G (TFGAN_EMA)
         deep = dict(width=24, extra_convs=2) if variant == "dcgan" else dict(width=64)  # MLPs: twice as wide
         assert make_config(variant) == recipe_config(variant).replace(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999, epochs=20,
