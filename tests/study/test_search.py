@@ -40,7 +40,8 @@ def test_report_orders_by_training_reference_fid_with_the_seed_spread(tmp_path):
     assert rows[3].startswith("| wgan_gp | preset |") and "| 2 | 52.0 ± 2.8 | 54.0 ± 2.8 |" in rows[3]
     assert "10.0% / 10.0%" in rows[2] and "Devices: cpu. Commits: abc." in rows[-1]
     assert ("- wgan_gp, 20 epochs, pytorch: **ema** (FID 40.0 train ref, 45.0 test ref, 1 seed(s)) against preset "
-            "(52.0 ± 2.8 / 54.0 ± 2.8, 2 seed(s)): 1.20x lower test FID; 2 candidates") in rows
+            "(52.0 ± 2.8 / 54.0 ± 2.8, 2 seed(s)): 1.20x lower test FID; 2 candidates; runner-up preset, on the seed(s) "
+            "both ran (0): train-ref FID 40.0 vs 50.0, the lead exceeds the runner-up's seed spread (4.0)") in rows
 
 
 def test_curve_fid_at_equal_seconds_interpolates_and_refuses_to_extrapolate():
