@@ -113,6 +113,9 @@ def main():
                  "- not yet: every model has one seed so far, so there is no spread to compare with\n") +
                 "\nHow much FID still fell between the last two curve points (mean over seeds):\n\n" +
                 "".join(f"- {line}\n" for line in compare.late_gains(seeds)) +
+                "\nWhat the hour would cost (the CPU tier aims at one seed of all eight in about 60 min on 2 cores; "
+                "each curve, FID of 5k samples and precision, mean over seeds, read at its end -> at the epochs that "
+                "would fit):\n\n" + "".join(f"- {line}\n" for line in compare.within_minutes(seeds)) +
                 "\nTraining on past the presets (`make budget`: PyTorch, seed 0, twice each preset's epochs, records in "
                 "`results/budget/`; FID of 5k samples at each curve point, then precision and recall of the final 10k "
                 "samples, the preset's run of the same seed -> the longer run):\n\n" +

@@ -175,6 +175,23 @@ def test_longer_runs_report_the_curve_beyond_the_preset(tmp_path):
                     "-> 0.50")
 
 
+def test_within_minutes_reads_every_curve_at_the_epochs_an_hour_allows(tmp_path):
+    n = make_config("dcgan").epochs
+    curve = [dict(epoch=e, generator_steps=100 * e, train_seconds=30.0 * e, fid=f, precision=p)
+             for e, f, p in ((n // 4, 50.0, 0.5), (3 * n // 4, 30.0, 0.7), (n, 20.0, 0.8))]
+    for seed in (0, 1):
+        publish(fake_run(tmp_path, seed=seed, curve=curve), tmp_path / "results", metrics=METRICS)
+    seeds = compare.load_seeds(tmp_path / "results")
+    # one model at 30 s/epoch (fake_run): n/2 epochs take n/4 min, half-way between the first two curve points
+    head, line = compare.within_minutes(seeds, minutes=n / 4)
+    assert head == f"{n / 4:.0f} min for one seed of all 1 at their recorded 30 s per epoch together: " \
+                   f"{n / 2:.1f} epochs each, against today's {n}"
+    assert line == "dcgan · PyTorch · cpu: fid 20 -> 40, precision 0.80 -> 0.60"
+    assert compare.within_minutes(seeds, minutes=n) == [f"{n:.0f} min for one seed of all 1 at their recorded 30 s "
+                                                        f"per epoch together: {2 * n:.1f} epochs each, against "
+                                                        f"today's {n}"]
+
+
 def test_curve_values_below_ten_keep_a_decimal():
     # a plateau near the floor must not read "5 -> 5" when it is 5.0 -> 4.7
     assert [compare._short(x) for x in (80.4, 10.0, 9.96, 5.04, 4.66)] == ["80", "10", "10.0", "5.0", "4.7"]
