@@ -153,6 +153,12 @@ FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfg
                                                                                "ttur-n1-ema-deep2-20-lr2x": 2}}}
 
 
+# Stage candidates also trained in the other framework (``--frameworks`` adds to these, never removes): a check that
+# a finalist's gain holds in both twins. {stage: {variant: {candidate: frameworks}}}.
+TWIN_TRIALS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "final": {"dcgan": {"tfgan-ema-deep2-24-lr2x": ("tensorflow",)}}}
+
+
 class SearchError(RuntimeError):
     """A search that cannot run as asked; the message says why and what to do."""
 
@@ -179,16 +185,19 @@ class Trial:
 
 def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch",), seeds: int = 1,
            candidates: dict | None = None) -> list[Trial]:
-    """The trials of a stage: its candidates (``STAGES``, finalists on at least their ``FINALIST_SEEDS``), or
-    ``candidates`` ({variant: [names]}) instead, on ``seeds`` seeds."""
+    """The trials of a stage: its candidates (``STAGES``, finalists on at least their ``FINALIST_SEEDS`` and
+    ``TWIN_TRIALS``' frameworks), or ``candidates`` ({variant: [names]}) instead, on ``seeds`` seeds."""
     epochs = {"screen": SCREEN_EPOCHS, "final": FINAL_EPOCHS}[stage]
     candidates = candidates or {}
     names = {v: candidates.get(v, STAGES[stage][v]) for v in variants}
     finalists = FINALIST_SEEDS.get(stage, {})
     n_seeds = {(v, c): seeds if v in candidates else max(seeds, finalists.get(v, {}).get(c, 1))
                for v in variants for c in names[v]}
+    twins = TWIN_TRIALS.get(stage, {})
+    fws = {(v, c): set(frameworks) | (set() if v in candidates else set(twins.get(v, {}).get(c, ())))
+           for v in variants for c in names[v]}
     return [Trial(v, c, f, epochs, s) for s in range(max(n_seeds.values(), default=0)) for v in variants
-            for f in frameworks for c in names[v] if s < n_seeds[v, c]]
+            for f in FRAMEWORKS for c in names[v] if f in fws[v, c] and s < n_seeds[v, c]]
 
 
 def record_path(records: Path, trial: Trial) -> Path:

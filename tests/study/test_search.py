@@ -94,3 +94,8 @@ def test_a_finalist_runs_on_its_seeds_and_explicit_candidates_on_the_asked_ones(
     assert len(search.trials("final", variants=("dcgan",), seeds=4)) == 8
     explicit = search.trials("final", variants=("dcgan",), candidates={"dcgan": ["ema"]})
     assert [t.seed for t in explicit] == [0]
+    monkeypatch.setattr(search, "TWIN_TRIALS", {"final": {"dcgan": {"preset": ("tensorflow",)}}})
+    assert [(t.candidate, t.framework) for t in search.trials("final", variants=("dcgan",)) if t.seed == 0] == [
+        ("preset", "pytorch"), ("ema", "pytorch"), ("preset", "tensorflow")]
+    assert {t.framework for t in search.trials("final", variants=("dcgan",), candidates={"dcgan": ["preset"]})} == {
+        "pytorch"}
