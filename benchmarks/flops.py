@@ -24,8 +24,13 @@ PyTorch's own ``FlopCounterMode`` on the ``gans_pt`` nets.
 """
 from __future__ import annotations
 
-from gans_common import architectures
-from gans_common.config import PRESETS, GANConfig, make_config
+import sys
+from pathlib import Path
+
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # this checkout's code, not an editable install's
+
+from gans_common import architectures  # noqa: E402
+from gans_common.config import PRESETS, GANConfig, make_config  # noqa: E402
 
 
 def generator_layers(cfg: GANConfig) -> list[int]:

@@ -20,10 +20,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import flops
-import timing
-from gans_common import runs
-from gans_common.config import PRESETS, make_config
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # this checkout's code, not an editable install's
+
+import flops  # noqa: E402
+import timing  # noqa: E402
+from gans_common import runs  # noqa: E402
+from gans_common.config import PRESETS, make_config  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FRAMEWORKS = ("pytorch", "tensorflow")
