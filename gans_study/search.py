@@ -159,7 +159,7 @@ FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfg
 # Stage candidates also trained in the other framework (``--frameworks`` adds to these, never removes): a check that
 # a finalist's gain holds in both twins. {stage: {variant: {candidate: frameworks}}}.
 TWIN_TRIALS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
-    "final": {"dcgan": {"tfgan-ema-deep2-24-lr2x": ("tensorflow",)}}}
+    "final": {"dcgan": {"tfgan-ema-deep2-24-lr2x": ("tensorflow",), "tfgan-ema9995-deep2-24": ("tensorflow",)}}}
 
 
 class SearchError(RuntimeError):
