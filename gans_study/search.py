@@ -332,8 +332,8 @@ def _against_runner_up(cands: dict[str, list[dict]], best: str, runner: str, oth
     mean alone), and whether it exceeds the runner-up's seed spread (max - min of its train-reference FIDs)."""
     seeds = [{r["seed"] for r in cands[c]} for c in (best, runner)]
     shared = sorted(seeds[0] & seeds[1])
-    if runner == other and seeds[0] == seeds[1] == {0}:
-        return ""  # the line's comparison already is this one
+    if runner == other and seeds[0] == seeds[1] and len(seeds[1]) < 2:
+        return ""  # the line's comparison already is this one, and there is no spread to add
     if not shared:
         return f"; runner-up {runner} shares no seed with it"
     a, b = (_mean([r for r in cands[c] if r["seed"] in shared], "train", "fid") for c in (best, runner))
