@@ -150,14 +150,15 @@ STAGES: dict[str, dict[str, list[str]]] = {
 FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfgan-ema-wide-d": 3,
                                                                              "tfgan-ema-wide48": 3,
                                                                              "tfgan-ema-deep": 3,
-                                                                             "tfgan-ema-deep2-24": 3},
+                                                                             "tfgan-ema-deep2-24": 3,
+                                                                             "tfgan-ema9995-deep2-24": 2},
                                                                    "wgan_gp": {"ttur-n1-ema-deep24": 2,
                                                                                "ttur-n1-ema-deep2-20": 2,
                                                                                "ttur-n1-ema-deep2-20-lr2x": 2}}}
 
 
-# Stage candidates also trained in the other framework (``--frameworks`` adds to these, never removes): a check that
-# a finalist's gain holds in both twins. {stage: {variant: {candidate: frameworks}}}.
+# Stage candidates also trained in the other framework on the first seed (``--frameworks`` trains them there on every
+# seed): a check that a finalist's gain holds in both twins. {stage: {variant: {candidate: frameworks}}}.
 TWIN_TRIALS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "final": {"dcgan": {"tfgan-ema-deep2-24-lr2x": ("tensorflow",), "tfgan-ema9995-deep2-24": ("tensorflow",)}}}
 
@@ -197,10 +198,11 @@ def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch"
     n_seeds = {(v, c): seeds if v in candidates else max(seeds, finalists.get(v, {}).get(c, 1))
                for v in variants for c in names[v]}
     twins = TWIN_TRIALS.get(stage, {})
-    fws = {(v, c): set(frameworks) | (set() if v in candidates else set(twins.get(v, {}).get(c, ())))
-           for v in variants for c in names[v]}
+    twin_fws = {(v, c): set() if v in candidates else set(twins.get(v, {}).get(c, ())) - set(frameworks)
+                for v in variants for c in names[v]}
     return [Trial(v, c, f, epochs, s) for s in range(max(n_seeds.values(), default=0)) for v in variants
-            for f in FRAMEWORKS for c in names[v] if f in fws[v, c] and s < n_seeds[v, c]]
+            for f in FRAMEWORKS for c in names[v]
+            if s < n_seeds[v, c] and (f in frameworks or (f in twin_fws[v, c] and s == 0))]
 
 
 def record_path(records: Path, trial: Trial) -> Path:

@@ -99,3 +99,8 @@ def test_a_finalist_runs_on_its_seeds_and_explicit_candidates_on_the_asked_ones(
         ("preset", "pytorch"), ("ema", "pytorch"), ("preset", "tensorflow")]
     assert {t.framework for t in search.trials("final", variants=("dcgan",), candidates={"dcgan": ["preset"]})} == {
         "pytorch"}
+    # a twin check is one seed, even for a finalist on more; --frameworks asks for every seed there
+    monkeypatch.setattr(search, "TWIN_TRIALS", {"final": {"dcgan": {"ema": ("tensorflow",)}}})
+    assert [t.seed for t in search.trials("final", variants=("dcgan",)) if t.framework == "tensorflow"] == [0]
+    assert [t.seed for t in search.trials("final", variants=("dcgan",), frameworks=("pytorch", "tensorflow"))
+            if (t.candidate, t.framework) == ("ema", "tensorflow")] == [0, 1, 2]
