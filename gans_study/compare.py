@@ -244,6 +244,22 @@ def late_gains(seeds: dict, metric: str = "fid") -> list[str]:
     return out
 
 
+def class_shares(seeds: dict, low: float = 0.06, high: float = 0.14) -> list[str]:
+    """How evenly each model draws the ten digits: the rarest and the commonest digit's share of its 10k samples
+    (the evaluator classifier's labels, ``histogram``) over all its seeds, and whether every share is in
+    [``low``, ``high``] (uniform is 10%)."""
+    out = []
+    for (v, f, d), records in by_device(seeds).items():
+        counts = np.array([r["metrics"]["histogram"] for r in records], float)  # (seeds, 10)
+        shares = counts / counts.sum(1, keepdims=True)
+        (_, rare), (_, common) = (np.unravel_index(i, shares.shape) for i in (shares.argmin(), shares.argmax()))
+        inside = low <= shares.min() and shares.max() <= high
+        out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}: {shares.min():.1%} ({rare}s) to {shares.max():.1%} "
+                   f"({common}s) over {len(records)} seed(s): {'inside' if inside else 'outside'} "
+                   f"{low:.0%} to {high:.0%}")
+    return out
+
+
 def within_minutes(seeds: dict, minutes: float = 60.0) -> list[str]:
     """What a shorter equal budget would cost: the epochs (the same for every model, as the images-seen rule asks)
     at which one seed of all the CPU tier's models would train in ``minutes`` at their recorded seconds per epoch,

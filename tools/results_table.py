@@ -116,6 +116,9 @@ def main():
                 "\nWhat the hour would cost (the CPU tier aims at one seed of all eight in about 60 min on 2 cores; "
                 "each curve, FID of 5k samples and precision, mean over seeds, read at its end -> at the epochs that "
                 "would fit):\n\n" + "".join(f"- {line}\n" for line in compare.within_minutes(seeds)) +
+                "\nHow evenly each model draws the ten digits (the evaluator classifier's labels of its 10k samples; "
+                "the rarest and the commonest digit's share over all seeds; uniform is 10%, the CPU tier aims at every "
+                "digit within 6% to 14%):\n\n" + "".join(f"- {line}\n" for line in compare.class_shares(seeds)) +
                 "\nTraining on past the presets (`make budget`: PyTorch, seed 0, twice each preset's epochs, records in "
                 "`results/budget/`; FID of 5k samples at each curve point, then precision and recall of the final 10k "
                 "samples, the preset's run of the same seed -> the longer run):\n\n" +

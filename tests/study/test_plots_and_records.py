@@ -192,6 +192,16 @@ def test_within_minutes_reads_every_curve_at_the_epochs_an_hour_allows(tmp_path)
                                                         f"today's {n}"]
 
 
+def test_class_shares_give_the_rarest_and_commonest_digit_over_all_seeds(tmp_path):
+    even, skewed = [1000] * 10, [500] + [1000] * 8 + [1500]  # skewed: 5% zeros, 15% nines
+    for seed, histogram in ((0, even), (1, skewed)):
+        publish(fake_run(tmp_path, seed=seed), tmp_path / "results", metrics=METRICS | dict(histogram=histogram))
+    seeds = compare.load_seeds(tmp_path / "results")
+    assert compare.class_shares(seeds) == ["dcgan · PyTorch · cpu: 5.0% (0s) to 15.0% (9s) over 2 seed(s): outside "
+                                           "6% to 14%"]
+    assert compare.class_shares(seeds, low=0.05, high=0.15)[0].endswith(": inside 5% to 15%")
+
+
 def test_curve_values_below_ten_keep_a_decimal():
     # a plateau near the floor must not read "5 -> 5" when it is 5.0 -> 4.7
     assert [compare._short(x) for x in (80.4, 10.0, 9.96, 5.04, 4.66)] == ["80", "10", "10.0", "5.0", "4.7"]
