@@ -87,6 +87,8 @@ def derive(row: dict, scale: float) -> dict:
         out["fused_adam_speedup"] = row["default_adam_step_seconds"] / secs
     if "nchw_step_seconds" in row:
         out["channels_last_speedup"] = row["nchw_step_seconds"] / secs
+    if "lazy_gp_step_seconds" in row:
+        out["lazy_gp_speedup"] = secs / row["lazy_gp_step_seconds"]
     if "matmul_kernel_seconds" in row:  # PyTorch on CPU: the profiled step (timing.profile_step)
         kernels, profiled = row["matmul_kernel_seconds"], row["profiled_step_seconds"]
         out |= dict(matmul_kernel_share=kernels / profiled, adam_share=row["adam_seconds"] / profiled,
@@ -135,6 +137,14 @@ def markdown_table(report: dict) -> str:
                   "| model | fused Adam / PyTorch's default Adam | channels-last / NCHW |", "|---|---|---|"]
         lines += [f"| {r['model']} | {r['fused_adam_speedup']:.2f} | {fmt(r.get('channels_last_speedup'), '.2f')} |"
                   for r in choices]
+    lazy = [r for r in report["results"] if "lazy_gp_speedup" in r]
+    if lazy:
+        lines += ["", f"The gradient penalty on every {timing.LAZY_GP_EVERY}th critic step only, at "
+                      f"{timing.LAZY_GP_EVERY}x its weight (config `gp_every`, lazy regularisation), against the "
+                      "preset's penalty on every step: ratio of seconds per iteration, above 1 means lazy is faster "
+                      "(speed only; its quality is the search's to measure):", "",
+                  "| model | lazy penalty / every step |", "|---|---|"]
+        lines += [f"| {r['model']} | {r['lazy_gp_speedup']:.2f} |" for r in lazy]
     profiled = [r for r in report["results"] if "kernels_fraction_of_floor" in r]
     if profiled:
         lines += ["", "Where PyTorch's CPU step spends its time (`torch.profiler`, one more block of iterations; shares "

@@ -33,6 +33,7 @@ class GANConfig:
     batch_size_g: int = 0         # z per generator step; 0 = same as batch_size
     k_steps: int = 1              # discriminator (critic) steps per generator step
     gp_weight: float = 10.0       # WGAN-GP lambda (used with loss='wasserstein')
+    gp_every: int = 1             # the penalty on every n-th critic step only, weighted n x (lazy; Karras et al. 2020)
     ema_decay: float = 0.0        # sample from an exponential moving average of G's weights (Yazici et al. 2019); 0 = off
     real_label: float = 1.0       # D's target for real images; 0.9 = one-sided label smoothing (Salimans et al. 2016)
     digits: tuple[int, ...] = ()  # train on these digits only; () = all ten
@@ -157,7 +158,7 @@ def validate(cfg: GANConfig) -> None:
     need(cfg.d_norm in D_NORMS, f"unknown d_norm {cfg.d_norm!r}: choose one of {', '.join(D_NORMS)}")
     for name in ("lr_g", "lr_d"):
         need(getattr(cfg, name) > 0, f"{name} must be positive, got {getattr(cfg, name)}")
-    for name in ("batch_size", "k_steps", "epochs", "z_dim", "width"):
+    for name in ("batch_size", "k_steps", "epochs", "z_dim", "width", "gp_every"):
         need(int(getattr(cfg, name)) == getattr(cfg, name) and getattr(cfg, name) > 0,
              f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
     need(cfg.gp_weight >= 0, f"gp_weight must be >= 0 (Gulrajani et al. 2017 use 10), got {cfg.gp_weight}")

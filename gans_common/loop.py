@@ -61,6 +61,17 @@ def select_images(images: np.ndarray, labels: np.ndarray, cfg: GANConfig) -> np.
     return images
 
 
+def penalty_weights(cfg: GANConfig, i: int) -> tuple[float, ...]:
+    """The gradient penalty's weight in each of the k critic steps of iteration ``i`` (counted within the epoch):
+    ``gp_weight`` in every one, or, with ``gp_every`` n > 1, n x ``gp_weight`` in every n-th critic step and 0 (the
+    penalty not computed) in the others: lazy regularisation (Karras et al. 2020, StyleGAN2 section 3.1), the same
+    penalty on average for 1/n of its double backward. Zeros for a loss without the penalty."""
+    if cfg.loss != "wasserstein":
+        return (0.0,) * cfg.k_steps
+    n = cfg.gp_every
+    return tuple(cfg.gp_weight * n if (i * cfg.k_steps + j) % n == 0 else 0.0 for j in range(cfg.k_steps))
+
+
 def standing_noise(cfg: GANConfig, n: int = 2000) -> np.ndarray:
     """The z (float32, (n, z_dim)) on which an EMA generator's batch-norm statistics are recomputed before sampling,
     the same in both frameworks (Brock et al. 2019 call such statistics "standing")."""

@@ -51,19 +51,21 @@ def d_logits(D, real, fake, cfg):
     return logits[:len(real)], logits[len(real):]
 
 
-def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
+def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg, gp_weights=None):
     """k discriminator steps, then one generator step; the same code for every variant.
 
     reals: (k, B, 1, 28, 28) real batches; z_d: (k, B, z_dim) noise for the D steps; z_g: (B_g, z_dim) noise for
     the G step; alpha: (k, B, 1, 1, 1) interpolation weights of the gradient penalty (used only for the
-    Wasserstein loss). Returns the detached (D loss of the last D step, G loss) as one (2,) tensor.
+    Wasserstein loss); gp_weights: the penalty's weight in each D step (``loop.penalty_weights``; 0 skips it),
+    ``cfg.gp_weight`` in all by default. Returns the detached (D loss of the last D step, G loss) as one (2,) tensor.
     """
     d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
-    for real, z, a in zip(reals, z_d, alpha):
+    gp_weights = (cfg.gp_weight,) * len(reals) if gp_weights is None else gp_weights
+    for real, z, a, w in zip(reals, z_d, alpha, gp_weights):
         fake = G(z).detach()  # D's step must not update G
         d_loss = d_loss_fn(*d_logits(D, real, fake, cfg), cfg.real_label)
-        if cfg.loss == "wasserstein":
-            d_loss = d_loss + gradient_penalty(D, real, fake, a, cfg.gp_weight)
+        if cfg.loss == "wasserstein" and w:
+            d_loss = d_loss + gradient_penalty(D, real, fake, a, w)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
@@ -79,7 +81,7 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
 class Trainer:
     """Holds nets, optimizers, the whole training set as one tensor on the device, and the noise generator.
 
-    On CUDA the step (k D updates, one G update, Adam included) is captured once as a CUDA graph and replayed:
+    On CUDA the step (k D updates, one G update, Adam included) is captured once (per penalty schedule) as a CUDA graph and replayed:
     one launch instead of hundreds, which is what small nets are bound by on a GPU. Gathering the batch and
     drawing the noise stay outside the graph, from the same generator, so the numbers equal the eager step's.
     ``compiled=False`` keeps the eager step (the benchmark compares both; the twin parameter is XLA in TensorFlow).
@@ -103,7 +105,7 @@ class Trainer:
         k, b, dev = cfg.k_steps, cfg.batch_size, self.torch_device
         self.inputs = dict(reals=torch.empty(k, b, 1, 28, 28, device=dev), z_d=torch.empty(k, b, cfg.z_dim, device=dev),
                            alpha=torch.zeros(k, b, 1, 1, 1, device=dev), z_g=torch.empty(cfg.g_batch, cfg.z_dim, device=dev))
-        self.graph, self.graph_loss = None, None
+        self.graphs = {}  # {penalty weights (loop.penalty_weights): (CUDA graph of the step, its loss tensor)}
         # EMA of G's weights (Yazici et al. 2019): the first update copies G, then ema <- d * ema + (1 - d) * G.
         # Its batch-norm statistics are not averaged but recomputed before sampling ("standing statistics").
         self.G_ema = (AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay)).requires_grad_(False)
@@ -120,13 +122,15 @@ class Trainer:
         if self.cfg.loss == "wasserstein":
             x["alpha"].uniform_(generator=self.rng)
         x["z_g"].normal_(generator=self.rng)
+        weights = loop.penalty_weights(self.cfg, i)
         if not self.compiled:
-            loss = self._step()
+            loss = self._step(weights)
         else:
-            if self.graph is None:
-                self._capture()
-            self.graph.replay()
-            loss = self.graph_loss.clone()  # the next replay overwrites graph_loss
+            if weights not in self.graphs:
+                self.graphs[weights] = self._capture(weights)
+            graph, graph_loss = self.graphs[weights]
+            graph.replay()
+            loss = graph_loss.clone()  # the next replay overwrites graph_loss
         if self.G_ema is not None:
             self.update_ema()
         return loss
@@ -136,15 +140,17 @@ class Trainer:
         self.G_ema.update_parameters(self.G)
         self.ema_stale = True
 
-    def _step(self):
+    def _step(self, gp_weights):
         self.G.train()
         self.D.train()
         x = self.inputs
-        return train_step(self.G, self.D, self.opt_g, self.opt_d, x["reals"], x["z_d"], x["z_g"], x["alpha"], self.cfg)
+        return train_step(self.G, self.D, self.opt_g, self.opt_d, x["reals"], x["z_d"], x["z_g"], x["alpha"], self.cfg,
+                          gp_weights)
 
-    def _capture(self):
+    def _capture(self, gp_weights):
         """Record one step as a CUDA graph (torch.cuda.graphs docs, whole-network capture), then undo the warm-up
-        steps that capture needs, so training starts from the same weights and optimizer state as eager."""
+        steps that capture needs, so training continues from the same weights and optimizer state as eager.
+        Returns (graph, its loss tensor)."""
         tensors = [*self.G.parameters(), *self.G.buffers(), *self.D.parameters(), *self.D.buffers()]
         saved = [t.detach().clone() for t in tensors]
         opt_before = {id(t): t.clone() for o in (self.opt_g, self.opt_d) for st in o.state.values() for t in st.values()
@@ -153,11 +159,11 @@ class Trainer:
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):  # warm-up on a side stream: lazy optimizer state, cuBLAS/cuDNN workspaces
             for _ in range(3):
-                self._step()
+                self._step(gp_weights)
         torch.cuda.current_stream().wait_stream(side)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self.graph_loss = self._step()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            loss = self._step(gp_weights)
         with torch.no_grad():
             for t, v in zip(tensors, saved):
                 t.copy_(v)
@@ -166,6 +172,7 @@ class Trainer:
                     for t in st.values():
                         if torch.is_tensor(t):
                             t.copy_(opt_before[id(t)]) if id(t) in opt_before else t.zero_()
+        return graph, loss
 
     def to_numpy(self, losses):
         return torch.stack(losses).cpu().numpy()
@@ -201,7 +208,7 @@ class Trainer:
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state["G_ema"])
             self.ema_stale = True
-        self.graph = None  # the graph holds the replaced optimizer state: capture again
+        self.graphs = {}  # the graphs hold the replaced optimizer state: capture again
 
 
 def train(cfg: GANConfig, run_dir, resume=False, progress=True, images=None, callbacks=None):

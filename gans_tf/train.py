@@ -71,14 +71,17 @@ def d_logits(D, real, fake, cfg):
     return logits[:real.shape[0]], logits[real.shape[0]:]
 
 
-def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
+def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg, gp_weights=None):
     """k discriminator steps, then one generator step; the same code for every variant.
 
     reals: (k, B, 28, 28, 1) real batches; z_d: (k, B, z_dim) noise for the D steps; z_g: (B_g, z_dim) noise for
     the G step; alpha: (k, B, 1, 1, 1) interpolation weights of the gradient penalty (used only for the
-    Wasserstein loss). Returns the (D loss of the last D step, G loss) as one (2,) tensor.
+    Wasserstein loss); gp_weights: the penalty's weight in each D step (``loop.penalty_weights``, Python floats: a
+    traced step holds one schedule; 0 skips it), ``cfg.gp_weight`` in all by default. Returns the (D loss of the
+    last D step, G loss) as one (2,) tensor.
     """
     d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
+    gp_weights = (cfg.gp_weight,) * cfg.k_steps if gp_weights is None else gp_weights
 
     def critic(x):
         return D(x, training=True)
@@ -88,8 +91,8 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg):
         fake = G(z_d[j], training=True)  # outside the tape: D's step does not update G
         with tf.GradientTape() as tape:
             d_loss = d_loss_fn(*d_logits(critic, real, fake, cfg), cfg.real_label)
-            if cfg.loss == "wasserstein":
-                d_loss = d_loss + gradient_penalty(critic, real, fake, alpha[j], cfg.gp_weight)
+            if cfg.loss == "wasserstein" and gp_weights[j]:
+                d_loss = d_loss + gradient_penalty(critic, real, fake, alpha[j], gp_weights[j])
         opt_d.apply_gradients(zip(tape.gradient(d_loss, D.trainable_variables), D.trainable_variables))
     with tf.GradientTape() as tape:
         g_loss = g_loss_fn(critic(G(z_g, training=True)))
@@ -136,7 +139,7 @@ class Trainer:
     def start_epoch(self, perm):
         self.perm.assign(np.asarray(perm, np.int32))  # a variable: a new order does not retrace the step
 
-    def _step_impl(self, i):
+    def _step_impl(self, i, gp_weights):
         cfg, k, b = self.cfg, self.cfg.k_steps, self.cfg.batch_size
         # indices by gather, not a slice: a slice bound makes i a compile-time constant under XLA (one compile per i)
         idx = tf.gather(self.perm, i * k * b + tf.range(k * b))
@@ -144,7 +147,7 @@ class Trainer:
         z_d = self.rng.normal((k, b, cfg.z_dim))
         alpha = (self.rng.uniform((k, b, 1, 1, 1)) if cfg.loss == "wasserstein" else tf.zeros((k, b, 1, 1, 1)))
         z_g = self.rng.normal((cfg.g_batch, cfg.z_dim))
-        losses = train_step(self.G, self.D, self.opt_g, self.opt_d, reals, z_d, z_g, alpha, cfg)
+        losses = train_step(self.G, self.D, self.opt_g, self.opt_d, reals, z_d, z_g, alpha, cfg, gp_weights)
         if self.G_ema is not None:
             self.update_ema()
         return losses
@@ -158,7 +161,8 @@ class Trainer:
 
     def train_step(self, i):
         self.ema_stale = True
-        return self._step(tf.constant(i, tf.int32))
+        # the penalty schedule is a Python tuple: one trace per schedule (one, or two with gp_every > 1)
+        return self._step(tf.constant(i, tf.int32), loop.penalty_weights(self.cfg, i))
 
     def to_numpy(self, losses):
         return tf.stack(losses).numpy()

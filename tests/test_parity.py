@@ -31,7 +31,7 @@ import tensorflow as tf  # noqa: E402
 
 import gans_pt  # noqa: E402
 import gans_tf  # noqa: E402
-from gans_common import architectures  # noqa: E402
+from gans_common import architectures, loop  # noqa: E402
 from gans_common.config import make_config, recipe_config  # noqa: E402
 from gans_common.transfer import layout, pt_to_tf, tf_to_pt  # noqa: E402
 
@@ -413,12 +413,15 @@ def test_gradient_penalty_and_gradients():
 
 # --- one full training step ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("variant, extra", [("vanilla", 0), ("lsgan", 0), ("dcgan", 0), ("wgan_gp", 0),
-                                            ("dcgan", 1), ("wgan_gp", 1)])
-def test_train_step(variant, extra):
+@pytest.mark.parametrize("variant, extra, gp_every", [("vanilla", 0, 1), ("lsgan", 0, 1), ("dcgan", 0, 1),
+                                                      ("wgan_gp", 0, 1), ("dcgan", 1, 1), ("wgan_gp", 1, 1),
+                                                      ("wgan_gp", 0, 2)])
+def test_train_step(variant, extra, gp_every):
     # k_steps, lrs, betas, loss, architecture of the papers' recipes, where the tolerances were set: Adam's
-    # first-step round-off (module docstring) grows with lr, and the presets' G lr of 1e-3 is five times DCGAN's
-    cfg = recipe_config(variant, batch_size=BATCH, extra_convs=extra)
+    # first-step round-off (module docstring) grows with lr, and the presets' G lr of 1e-3 is five times DCGAN's.
+    # gp_every=2: the recipe's five critic steps alternate the penalty at twice its weight with none (lazy)
+    cfg = recipe_config(variant, batch_size=BATCH, extra_convs=extra, gp_every=gp_every)
+    gp_weights = loop.penalty_weights(cfg, 0) if gp_every > 1 else None
     torch.manual_seed(0)
     g_pt, d_pt = gans_pt.build_models(cfg)
     g_tf, d_tf = gans_tf.build_models(cfg)
@@ -434,8 +437,9 @@ def test_train_step(variant, extra):
     alpha = rng.uniform(size=(k, BATCH, 1, 1, 1)).astype(np.float32)
     g_pt.train(), d_pt.train()
     losses_pt = gans_pt.train_step(g_pt, d_pt, *opts_pt, torch.from_numpy(reals), torch.from_numpy(z_d),
-                                   torch.from_numpy(z_g), torch.from_numpy(alpha), cfg).numpy()
-    step_tf = tf.function(lambda *batch: gans_tf.train_step(g_tf, d_tf, *opts_tf, *batch, cfg))  # as Trainer runs it
+                                   torch.from_numpy(z_g), torch.from_numpy(alpha), cfg, gp_weights).numpy()
+    # traced, as the Trainer runs it
+    step_tf = tf.function(lambda *batch: gans_tf.train_step(g_tf, d_tf, *opts_tf, *batch, cfg, gp_weights))
     losses_tf = step_tf(tf.constant(reals.transpose(0, 1, 3, 4, 2)), tf.constant(z_d), tf.constant(z_g),
                         tf.constant(alpha)).numpy()
     check("train_step losses (D, G)", variant, rel(losses_tf, losses_pt), TOL_FORWARD)

@@ -56,6 +56,7 @@ def test_loss_and_architecture_combine_freely():
     ("vanilla", {"loss": "hinge"}, "unknown loss 'hinge'"),
     ("vanilla", {"arch": "resnet"}, "unknown architecture 'resnet'"),
     ("vanilla", {"k_steps": 0}, "k_steps must be a positive integer, got 0"),
+    ("wgan_gp", {"gp_every": 0}, "gp_every must be a positive integer, got 0"),
     ("vanilla", {"epochs": -1}, "epochs must be a positive integer"),
     ("vanilla", {"batch_size": 0}, "batch_size must be a positive integer"),
     ("vanilla", {"lr_d": 0.0}, "lr_d must be positive"),

@@ -10,7 +10,7 @@ from frameworks import BOTH
 from gans_common import runs
 from gans_common.config import make_config
 from gans_common.callbacks import SampleGrid
-from gans_common.loop import DivergenceError, fit
+from gans_common.loop import DivergenceError, fit, penalty_weights
 from gans_common.mnist import load_mnist
 from gans_common.runs import RunDirError
 from gans_study.callbacks import QualityCurve
@@ -113,3 +113,15 @@ def test_unwritable_run_folder(images, tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(RunDirError, match="cannot write to run folder .*choose a writable folder"):
         train(make_config("vanilla", **CFG), blocker / "run", progress=False, images=images)
+
+
+def test_lazy_penalty_weighs_every_nth_critic_step_n_times_and_skips_the_rest():
+    eager = make_config("wgan_gp")
+    assert [penalty_weights(eager, i) for i in range(3)] == [(10.0,)] * 3
+    lazy = make_config("wgan_gp", gp_every=4)  # one critic step per iteration
+    assert [penalty_weights(lazy, i) for i in range(8)] == [(40.0,), (0.0,), (0.0,), (0.0,)] * 2
+    # five critic steps per iteration: the count runs on across iterations, the mean weight stays gp_weight
+    recipe = make_config("wgan_gp", k_steps=5, gp_every=2)
+    weights = [w for i in range(4) for w in penalty_weights(recipe, i)]
+    assert weights == [20.0, 0.0] * 10 and np.mean(weights) == recipe.gp_weight
+    assert penalty_weights(make_config("dcgan", k_steps=2), 0) == (0.0, 0.0)  # no penalty without its loss
