@@ -161,7 +161,7 @@ class Trainer:
 
     def train_step(self, i):
         self.ema_stale = True
-        # the penalty schedule is a Python tuple: one trace per schedule (one, or two with gp_every > 1)
+        # the penalty schedule is a Python tuple: one trace per distinct schedule (one; at most gp_every if lazy)
         return self._step(tf.constant(i, tf.int32), loop.penalty_weights(self.cfg, i))
 
     def to_numpy(self, losses):
