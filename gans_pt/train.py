@@ -81,9 +81,10 @@ def train_step(G, D, opt_g, opt_d, reals, z_d, z_g, alpha, cfg, gp_weights=None)
 class Trainer:
     """Holds nets, optimizers, the whole training set as one tensor on the device, and the noise generator.
 
-    On CUDA the step (k D updates, one G update, Adam included) is captured once (per penalty schedule) as a CUDA graph and replayed:
-    one launch instead of hundreds, which is what small nets are bound by on a GPU. Gathering the batch and
-    drawing the noise stay outside the graph, from the same generator, so the numbers equal the eager step's.
+    On CUDA the step (k D updates, one G update, Adam included) is captured once (per penalty schedule, see
+    ``loop.penalty_weights``) as a CUDA graph and replayed: one launch instead of hundreds, which is what small
+    nets are bound by on a GPU. Gathering the batch and drawing the noise stay outside the graph, from the same
+    generator, so the numbers equal the eager step's.
     ``compiled=False`` keeps the eager step (the benchmark compares both; the twin parameter is XLA in TensorFlow).
     """
 

@@ -202,7 +202,7 @@ def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch"
     n_seeds = {(v, c): seeds if v in candidates else max(seeds, finalists.get(v, {}).get(c, 1))
                for v in variants for c in names[v]}
     twins = TWIN_TRIALS.get(stage, {})
-    twin_fws = {(v, c): set() if v in candidates else set(twins.get(v, {}).get(c, ())) - set(frameworks)
+    twin_fws = {(v, c): set() if v in candidates else set(twins.get(v, {}).get(c, ()))
                 for v in variants for c in names[v]}
     return [Trial(v, c, f, epochs, s) for s in range(max(n_seeds.values(), default=0)) for v in variants
             for f in FRAMEWORKS for c in names[v]

@@ -421,7 +421,7 @@ def test_train_step(variant, extra, gp_every):
     # first-step round-off (module docstring) grows with lr, and the presets' G lr of 1e-3 is five times DCGAN's.
     # gp_every=2: the recipe's five critic steps alternate the penalty at twice its weight with none (lazy)
     cfg = recipe_config(variant, batch_size=BATCH, extra_convs=extra, gp_every=gp_every)
-    gp_weights = loop.penalty_weights(cfg, 0) if gp_every > 1 else None
+    gp_weights = loop.penalty_weights(cfg, 0)  # the Trainer's first iteration: every step's weight if not lazy
     torch.manual_seed(0)
     g_pt, d_pt = gans_pt.build_models(cfg)
     g_tf, d_tf = gans_tf.build_models(cfg)

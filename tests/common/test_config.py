@@ -20,8 +20,8 @@ def test_presets_are_the_four_variants_with_their_papers_settings():
     for variant in ("vanilla", "lsgan", "dcgan"):  # each recipe at TF-GAN's rates with the EMA of G (TFGAN_EMA)
         # MLPs: twice as wide; DCGAN: deeper, narrower, and its EMA over a horizon twice as long
         deep = dict(width=24, extra_convs=2, ema_decay=0.9995) if variant == "dcgan" else dict(width=64)
-        assert make_config(variant) == recipe_config(variant).replace(lr_g=1e-3, lr_d=1e-4, epochs=20,
-                                                                      **dict(ema_decay=0.999) | deep)
+        tfgan_ema = dict(lr_g=1e-3, lr_d=1e-4, ema_decay=0.999, epochs=20)
+        assert make_config(variant) == recipe_config(variant).replace(**tfgan_ema | deep)
     assert make_config("lsgan").arch == "mlp" and make_config("dcgan").arch == "dcgan"
 
 
