@@ -155,7 +155,7 @@ STAGES: dict[str, dict[str, list[str]]] = {
               "dcgan": ["preset", "ttur-ema", "ttur-ema-batch32", "tfgan-ema", "tfgan-ema-wide-d", "tfgan-ema-wide48",
                         "tfgan-ema-deep", "tfgan-ema-deep2-24", "tfgan-ema-deep2-24-lr2x", "tfgan-ema9995-deep2-24"],
               "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24", "ttur-n1-ema-deep2-20",
-                          "ttur-n1-ema-deep2-20-lr2x"]},
+                          "ttur-n1-ema-deep2-20-lr2x", "ttur-n1-ema-deep2-20-lr2x-lazy4"]},
 }
 
 
