@@ -30,6 +30,9 @@ from gans_common.config import PRESETS, make_config  # noqa: E402
 HERE = Path(__file__).resolve().parent
 FRAMEWORKS = ("pytorch", "tensorflow")
 EPOCH = 60_000  # images in one MNIST training epoch
+# The levers' columns, in the table's order: timing.LEVERS, and PyTorch's bfloat16 autocast on CPU.
+LEVER_TITLES = {"lazy_gp": "lazy penalty (`gp_every=4`)", "batch128": "batch 128",
+                "bf16": "bfloat16 autocast (PyTorch, CPU)"}
 MARKERS = {False: ("<!-- bench-table:start -->", "<!-- bench-table:end -->"),  # CPU report
            True: ("<!-- bench-gpu-table:start -->", "<!-- bench-gpu-table:end -->")}  # report measured on CUDA
 
@@ -87,8 +90,10 @@ def derive(row: dict, scale: float) -> dict:
         out["fused_adam_speedup"] = row["default_adam_step_seconds"] / secs
     if "nchw_step_seconds" in row:
         out["channels_last_speedup"] = row["nchw_step_seconds"] / secs
-    if "lazy_gp_step_seconds" in row:
-        out["lazy_gp_speedup"] = secs / row["lazy_gp_step_seconds"]
+    for name, lever in (timing.lever_configs(cfg) | {"bf16": cfg}).items():  # per image: a lever may change the batch
+        if f"{name}_step_seconds" in row:
+            lever_images = lever.k_steps * lever.batch_size
+            out[f"{name}_speedup"] = secs / images / (row[f"{name}_step_seconds"] / lever_images)
     if "matmul_kernel_seconds" in row:  # PyTorch on CPU: the profiled step (timing.profile_step)
         kernels, profiled = row["matmul_kernel_seconds"], row["profiled_step_seconds"]
         out |= dict(matmul_kernel_share=kernels / profiled, adam_share=row["adam_seconds"] / profiled,
@@ -137,14 +142,15 @@ def markdown_table(report: dict) -> str:
                   "| model | fused Adam / PyTorch's default Adam | channels-last / NCHW |", "|---|---|---|"]
         lines += [f"| {r['model']} | {r['fused_adam_speedup']:.2f} | {fmt(r.get('channels_last_speedup'), '.2f')} |"
                   for r in choices]
-    lazy = [r for r in report["results"] if "lazy_gp_speedup" in r]
-    if lazy:
-        lines += ["", f"The gradient penalty on every {timing.LAZY_GP_EVERY}th critic step only, at "
-                      f"{timing.LAZY_GP_EVERY}x its weight (config `gp_every`, lazy regularisation), against the "
-                      "preset's penalty on every step: ratio of seconds per iteration, above 1 means lazy is faster "
-                      "(speed only; its quality is the search's to measure):", "",
-                  "| model | lazy penalty / every step |", "|---|---|"]
-        lines += [f"| {r['model']} | {r['lazy_gp_speedup']:.2f} |" for r in lazy]
+    levers = [name for name in LEVER_TITLES if any(f"{name}_speedup" in r for r in report["results"])]
+    if levers:
+        lines += ["", "Levers toward the CPU tier's hour that no preset uses, each against the preset's step (ratio of "
+                      "seconds per training image; above 1 means the lever is faster; speed only, their quality is "
+                      "the search's to measure):", "",
+                  "| model | " + " | ".join(LEVER_TITLES[name] for name in levers) + " |",
+                  "|---" * (len(levers) + 1) + "|"]
+        lines += [f"| {r['model']} | " + " | ".join(fmt(r.get(f"{name}_speedup"), ".2f") for name in levers) + " |"
+                  for r in report["results"] if any(f"{name}_speedup" in r for name in levers)]
     profiled = [r for r in report["results"] if "kernels_fraction_of_floor" in r]
     if profiled:
         lines += ["", "Where PyTorch's CPU step spends its time (`torch.profiler`, one more block of iterations; shares "

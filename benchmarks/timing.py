@@ -16,8 +16,9 @@ TensorFlow in one process can crash). Everything returned is raw seconds and rat
   package's step spends its time (``profile_step``: matmul-type kernels, Adam, the rest);
 - TensorFlow: the trainer with its step under ``tf.function(jit_compile=True)`` (XLA) and under plain
   ``tf.function``; ``step_seconds`` is the package's choice (``gans_tf.train._use_xla``);
-- both, for a loss with the gradient penalty: the preset's trainer with the penalty on every ``LAZY_GP_EVERY``-th
-  critic step only (config ``gp_every``, lazy regularisation), what that saves per iteration on average.
+- both: the levers toward the CPU tier's hour that no preset uses (``LEVERS``: the lazy gradient penalty, twice the
+  batch), each as the preset's trainer with its config changed; and PyTorch on CPU: the step under bfloat16
+  autocast (``autocast_trainer``), for CPUs with bfloat16 matrix units.
 """
 from __future__ import annotations
 
@@ -32,7 +33,15 @@ from gans_common.config import make_config
 
 MATMUL_N = 2048               # (n, n) @ (n, n) float32: the machine's matmul rate
 LAYER_SHAPE = (64, 784, 512)  # (m, k, n): a batch through the MLP discriminator's first layer
-LAZY_GP_EVERY = 4             # the lazy gradient penalty timed against the preset's (StyleGAN2 applies R1 every 16)
+# Levers toward the hour that no preset uses, timed against the preset's step (speed only: their quality is the
+# search's to measure): name -> (the presets it applies to, its config changes).
+LEVERS = {"lazy_gp": (lambda cfg: cfg.loss == "wasserstein", dict(gp_every=4)),  # StyleGAN2 applies R1 every 16
+          "batch128": (lambda cfg: cfg.arch == "dcgan", dict(batch_size=128))}   # fewer, larger products per image
+
+
+def lever_configs(cfg) -> dict:
+    """{lever name: ``cfg`` with its changes} for the levers of ``LEVERS`` that apply to ``cfg``."""
+    return {name: cfg.replace(**changes) for name, (applies, changes) in LEVERS.items() if applies(cfg)}
 
 
 def time_alternating(calls: dict, iters: int, warmup: int, rounds: int = 5) -> dict:
@@ -70,8 +79,9 @@ def matmul_calls(make, matmul, sync, rate: float, seconds: float = 0.05) -> tupl
     return call, lambda outputs: sync(outputs[-1])
 
 
-def trainer_calls(trainer, cfg) -> tuple:
+def trainer_calls(trainer) -> tuple:
     """(call, sync) of ``trainer.train_step`` over the first epoch's order (wrapping around), synced by to_numpy."""
+    cfg = trainer.cfg
     steps = trainer.n_images // (cfg.k_steps * cfg.batch_size)
     trainer.start_epoch(loop.epoch_order(cfg, 0, trainer.n_images))
     return (lambda j: trainer.train_step(j % steps)), trainer.to_numpy
@@ -129,9 +139,10 @@ def pytorch(variants: list[str], iters: int, warmup: int) -> tuple[dict, list[di
             trainers["eager"] = gans_pt.Trainer(cfg, images, compiled=False)
         if device.type == "cpu":
             trainers |= cpu_alternatives(cfg, images)
-        if cfg.loss == "wasserstein":
-            trainers["lazy_gp"] = gans_pt.Trainer(cfg.replace(gp_every=LAZY_GP_EVERY), images)
-        calls = {name: trainer_calls(t, cfg) for name, t in trainers.items()}
+        trainers |= {name: gans_pt.Trainer(c, images) for name, c in lever_configs(cfg).items()}
+        if device.type == "cpu":
+            trainers["bf16"] = autocast_trainer(cfg, images)
+        calls = {name: trainer_calls(t) for name, t in trainers.items()}
         calls["conventional"] = conventional_step(cfg, device), lambda out: None
         calls["matmul"] = matmul_calls(make, torch.matmul, sync, info["matmul_flops_samples"][0])
         secs = time_alternating(calls, iters, warmup)
@@ -188,6 +199,21 @@ def cpu_alternatives(cfg, images) -> dict:
         for net in (trainers["nchw"].G, trainers["nchw"].D):
             net.to(memory_format=torch.contiguous_format)
     return trainers
+
+
+def autocast_trainer(cfg, images):
+    """The package's CPU trainer with its step under ``torch.autocast("cpu", torch.bfloat16)``: matrix products and
+    convolutions in bfloat16 (AMX or AVX-512 BF16 units where the CPU has them), weights and Adam in float32."""
+    import torch
+
+    import gans_pt
+
+    class AutocastTrainer(gans_pt.Trainer):
+        def _step(self, gp_weights):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return super()._step(gp_weights)
+
+    return AutocastTrainer(cfg, images)
 
 
 def tutorial_optimizers(G, D, cfg):
@@ -280,30 +306,28 @@ def tensorflow(variants: list[str], iters: int, warmup: int) -> tuple[dict, list
     for variant in variants:
         cfg, images = _training_set(variant)
         ours = gans_tf.Trainer(cfg, images)  # the package's choice of XLA or not
-        calls = dict(ours=trainer_calls(ours, cfg))
+        calls = dict(ours=trainer_calls(ours))
         row = dict(framework="tensorflow", variant=variant, device=ours.device, xla=ours.compiled)
         other = gans_tf.Trainer(cfg, images, compiled=not ours.compiled)  # the other choice, for the ratio
         try:
-            calls["other"] = trainer_calls(other, cfg)
+            calls["other"] = trainer_calls(other)
             calls["other"][1]([calls["other"][0](0)])  # compiles now
         except Exception as err:  # a step XLA cannot compile is a finding, not a reason to stop
             calls.pop("other", None)
             row["xla_error"] = f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0][:300]}"
-        lazy = gans_tf.Trainer(cfg.replace(gp_every=LAZY_GP_EVERY), images) if cfg.loss == "wasserstein" else None
-        if lazy:
-            calls["lazy_gp"] = trainer_calls(lazy, cfg)
+        levers = {name: gans_tf.Trainer(c, images) for name, c in lever_configs(cfg).items()}
+        calls |= {name: trainer_calls(t) for name, t in levers.items()}
         with tf.device(device):
             calls["matmul"] = matmul_calls(make, tf.linalg.matmul, sync, info["matmul_flops_samples"][0])
             secs = time_alternating(calls, iters, warmup)
         info["matmul_flops_samples"].append(calls["matmul"][0].flops / secs["matmul"])
         row |= dict(step_seconds=secs["ours"], warmup_seconds=secs["ours_warmup"], matmul_step_seconds=secs["matmul"],
                     matmul_flops_per_call=calls["matmul"][0].flops)
-        if lazy:
-            row["lazy_gp_step_seconds"] = secs["lazy_gp"]
+        row |= {f"{name}_step_seconds": secs[name] for name in levers}
         if "other" in secs:
             row["xla_step_seconds"], row["function_step_seconds"] = ((secs["ours"], secs["other"]) if row["xla"] else
                                                                      (secs["other"], secs["ours"]))
-        del ours, other, lazy, calls
+        del ours, other, levers, calls
         rows.append(row)
         _say(row)
     return info | dict(matmul_flops=max(info["matmul_flops_samples"])), rows

@@ -117,6 +117,19 @@ def test_one_seed_minutes_needs_all_eight_models():
         "; one seed of all eight: 20 min (seed 0), 10 min (seed 1) of training on cpu"
 
 
+def test_seed_lists_name_the_rows_with_other_seeds():
+    table = load_tool("results_table")
+
+    def runs(*seeds):
+        return [dict(config=dict(seed=s)) for s in seeds]
+    assert table.seed_lists({}) == "seeds []"
+    seeds = {("vanilla", "pytorch"): runs(0, 1, 2), ("vanilla", "tensorflow"): runs(0, 1, 2),
+             ("lsgan", "pytorch"): runs(0, 1, 2)}
+    assert table.seed_lists(seeds) == "seeds [0, 1, 2]"
+    seeds |= {("dcgan", "pytorch"): runs(0, 1, 2, 3, 4), ("dcgan", "tensorflow"): runs(3, 4, 0, 1, 2)}
+    assert table.seed_lists(seeds) == "seeds [0, 1, 2] (dcgan: [0, 1, 2, 3, 4])"
+
+
 def test_calibration_lines_come_from_the_record_or_say_how_to_make_it(tmp_path, monkeypatch):
     from gans_common.runs import write_json
     from gans_study import calibration
