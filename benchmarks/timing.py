@@ -211,7 +211,7 @@ def autocast_trainer(cfg, images):
     class AutocastTrainer(gans_pt.Trainer):
         def _step(self, gp_weights):
             with torch.autocast("cpu", dtype=torch.bfloat16):
-                return super()._step(gp_weights)
+                return super()._step(gp_weights).float()  # the losses, which autocast may leave in bfloat16
 
     return AutocastTrainer(cfg, images)
 

@@ -102,11 +102,6 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # Doubling the rates did not raise its precision; a longer EMA horizon (~2000 G steps, two epochs at batch
         # 64, instead of ~1000) averages more of G's late oscillation: does it?
         "tfgan-ema9995-deep2-24": TFGAN_EMA | dict(width=24, extra_convs=2, ema_decay=0.9995),
-        # Toward the hour: the preset at twice the batch, half the steps per epoch with larger products (cheaper per
-        # image on a CPU); both rates sqrt(2)x (Adam's square-root scaling rule, Malladi et al. 2022) and decay 0.999,
-        # the preset's EMA horizon counted in images (~2000 steps of 64 = ~1000 of 128).
-        "tfgan-ema9995-deep2-24-b128": TFGAN_EMA | dict(width=24, extra_convs=2, batch_size=128, lr_g=1.4e-3,
-                                                        lr_d=1.4e-4, ema_decay=0.999),
     },
     "wgan_gp": {
         "preset": {},
@@ -134,10 +129,6 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # regularisation, Karras et al. 2020; benchmarks/flops.py counts the penalty's share of a step).
         "ttur-n1-ema-deep2-20-lr2x-lazy4": TTUR_N1_EMA | dict(width=20, extra_convs=2, lr_g=2e-4, lr_d=6e-4,
                                                               gp_every=4),
-        # The lazy penalty lost at equal images; twice the batch instead, as DCGAN's tfgan-ema9995-deep2-24-b128:
-        # rates sqrt(2)x, the EMA's horizon in images kept (0.998 over ~500 steps of 128 = 0.999 over ~1000 of 64).
-        "ttur-n1-ema-deep2-20-lr2x-b128": TTUR_N1_EMA | dict(width=20, extra_convs=2, batch_size=128, lr_g=2.8e-4,
-                                                             lr_d=8.5e-4, ema_decay=0.998),
     },
 }
 
