@@ -155,7 +155,7 @@ FINALIST_SEEDS: dict[str, dict[str, dict[str, int]]] = {"final": {"dcgan": {"tfg
                                                                              "tfgan-ema-wide48": 3,
                                                                              "tfgan-ema-deep": 3,
                                                                              "tfgan-ema-deep2-24": 3,
-                                                                             "tfgan-ema9995-deep2-24": 2},
+                                                                             "tfgan-ema9995-deep2-24": 3},
                                                                    "wgan_gp": {"ttur-n1-ema-deep24": 2,
                                                                                "ttur-n1-ema-deep2-20": 2,
                                                                                "ttur-n1-ema-deep2-20-lr2x": 2}}}
