@@ -1,14 +1,15 @@
 """The quality search: named candidate configs per variant, trained at one budget, scored on 10k samples.
 
-    python -m gans_study.search [--stage screen|final] [--variants ...] [--candidates ...]
+    python -m gans_study.search [--stage screen|final|hour] [--variants ...] [--candidates ...]
                                  [--frameworks pytorch tensorflow] [--seeds 1] [--jobs 1] [--records results/search]
                                  [--dry-run]
     python -m gans_study.search --report      # the table of every recorded trial (results/search/README.md)
 
 **Budget rule: the same number of real images seen by D** (``epochs`` passes over the 60k training images, the
 same for every variant), so trials compare equal data, not equal luck with the machine's speed; each record also
-keeps its training seconds. ``screen`` trains its candidates (``STAGES``) for ``SCREEN_EPOCHS``, ``final``
-its own for ``FINAL_EPOCHS``: by default what the records hold, so ``make search`` reruns the search as it ran.
+keeps its training seconds. Each stage trains its candidates (``STAGES``) for its epochs (``EPOCHS``): ``screen``
+short, ``final`` the study's 20, ``hour`` half that, what one seed of all eight fits in the CPU tier's hour; by
+default what the records hold, so ``make search`` reruns the search as it ran.
 Hyperparameters are **selected on FID against training images** (the last 10k, which the real-data floor does not
 use) and reported against the 10k test images, so a table is not tuned on its own reference; each record has both.
 
@@ -39,6 +40,9 @@ from .stats import format_mean_std
 
 SCREEN_EPOCHS = 6
 FINAL_EPOCHS = 20
+# One seed of all eight at the study's recorded seconds per epoch fits the CPU tier's hour at 10 epochs, not 20.
+HOUR_EPOCHS = 10
+EPOCHS = {"screen": SCREEN_EPOCHS, "final": FINAL_EPOCHS, "hour": HOUR_EPOCHS}
 N_EVAL = 10000
 
 # "ttur-ema", the presets of the MLP pair and DCGAN before "tfgan-ema" (config.TFGAN_EMA) won: G learns 4x faster
@@ -50,6 +54,11 @@ TTUR_EMA = dict(lr_g=4e-4, lr_d=1e-4, ema_decay=0.999)
 MLP_WIDER = {"tfgan-ema-wide48": TFGAN_EMA | dict(width=48),
              "tfgan-ema-wide64": TFGAN_EMA | dict(width=64),
              "tfgan-ema-wide48-lr2x": TFGAN_EMA | dict(width=48, lr_g=2e-3, lr_d=2e-4)}
+
+# The MLP pair toward the hour (10 epochs), where the preset's (wide64) curve still falls steeply: D alone learning
+# twice as fast (G at 2x collapsed wide48-lr2x's vanilla GAN), or half the batch: twice the steps of both nets.
+MLP_HOUR = {"tfgan-ema-wide64-lrd2x": TFGAN_EMA | dict(width=64, lr_d=2e-4),
+            "tfgan-ema-wide64-batch32": TFGAN_EMA | dict(width=64, batch_size=32)}
 
 # Candidates per variant: name -> overrides of the variant's paper recipe (``config.RECIPES``, where the search
 # started; ``epochs`` is the stage's). Within each family:
@@ -63,6 +72,7 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "batch128-ema": dict(batch_size=128, lr_g=4e-4, lr_d=4e-4, ema_decay=0.999),
         "tfgan-ema": TFGAN_EMA,
         **MLP_WIDER,
+        **MLP_HOUR,
     },
     "lsgan": {
         "preset": {},
@@ -71,6 +81,7 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         "ttur-ema": TTUR_EMA,
         "tfgan-ema": TFGAN_EMA,
         **MLP_WIDER,
+        **MLP_HOUR,
     },
     "dcgan": {
         "preset": {},
@@ -102,6 +113,10 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # Doubling the rates did not raise its precision; a longer EMA horizon (~2000 G steps, two epochs at batch
         # 64, instead of ~1000) averages more of G's late oscillation: does it?
         "tfgan-ema9995-deep2-24": TFGAN_EMA | dict(width=24, extra_convs=2, ema_decay=0.9995),
+        # Toward the hour (10 epochs): the preset at both rates doubled, as tfgan-ema-deep2-24-lr2x, whose curve led
+        # the preset's at 10 epochs in the final stage, with the preset's longer EMA horizon.
+        "tfgan-ema9995-deep2-24-lr2x": TFGAN_EMA | dict(width=24, extra_convs=2, ema_decay=0.9995, lr_g=2e-3,
+                                                        lr_d=2e-4),
     },
     "wgan_gp": {
         "preset": {},
@@ -129,6 +144,8 @@ CANDIDATES: dict[str, dict[str, dict]] = {
         # regularisation, Karras et al. 2020; benchmarks/flops.py counts the penalty's share of a step).
         "ttur-n1-ema-deep2-20-lr2x-lazy4": TTUR_N1_EMA | dict(width=20, extra_convs=2, lr_g=2e-4, lr_d=6e-4,
                                                               gp_every=4),
+        # Toward the hour (10 epochs): doubling the rates once more, as doubling them did for 20 epochs.
+        "ttur-n1-ema-deep2-20-lr4x": TTUR_N1_EMA | dict(width=20, extra_convs=2, lr_g=4e-4, lr_d=1.2e-3),
     },
 }
 
@@ -147,6 +164,7 @@ STAGES: dict[str, dict[str, list[str]]] = {
                         "tfgan-ema-deep", "tfgan-ema-deep2-24", "tfgan-ema-deep2-24-lr2x", "tfgan-ema9995-deep2-24"],
               "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24", "ttur-n1-ema-deep2-20",
                           "ttur-n1-ema-deep2-20-lr2x", "ttur-n1-ema-deep2-20-lr2x-lazy4"]},
+    "hour": {"vanilla": [], "lsgan": [], "dcgan": [], "wgan_gp": []},
 }
 
 
@@ -195,7 +213,7 @@ def trials(stage: str = "screen", variants=tuple(PRESETS), frameworks=("pytorch"
            candidates: dict | None = None) -> list[Trial]:
     """The trials of a stage: its candidates (``STAGES``, finalists on at least their ``FINALIST_SEEDS`` and
     ``TWIN_TRIALS``' frameworks), or ``candidates`` ({variant: [names]}) instead, on ``seeds`` seeds."""
-    epochs = {"screen": SCREEN_EPOCHS, "final": FINAL_EPOCHS}[stage]
+    epochs = EPOCHS[stage]
     candidates = candidates or {}
     names = {v: candidates.get(v, STAGES[stage][v]) for v in variants}
     finalists = FINALIST_SEEDS.get(stage, {})
@@ -376,7 +394,7 @@ def _fmt(rs, ref, key, digits=1):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", choices=("screen", "final"), default="screen")
+    parser.add_argument("--stage", choices=list(EPOCHS), default="screen")
     parser.add_argument("--variants", nargs="+", choices=list(PRESETS), default=list(PRESETS))
     parser.add_argument("--candidates", nargs="+",
                         help="these candidates of CANDIDATES instead of the stage's (default: STAGES, what was run)")
