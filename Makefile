@@ -59,4 +59,5 @@ fashion: $(VENV)/.installed  ## the eight models on Fashion-MNIST, seed 0 (as lo
 search: $(VENV)/.installed  ## the quality search as recorded (search.STAGES): PyTorch, seed 0 and the finalists' seeds (hours on 2 CPU cores)
 	$(PY) -m gans_study.search --stage screen
 	$(PY) -m gans_study.search --stage final
+	$(PY) -m gans_study.search --stage hour
 	$(PY) -m gans_study.search --report

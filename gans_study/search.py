@@ -8,8 +8,9 @@
 **Budget rule: the same number of real images seen by D** (``epochs`` passes over the 60k training images, the
 same for every variant), so trials compare equal data, not equal luck with the machine's speed; each record also
 keeps its training seconds. Each stage trains its candidates (``STAGES``) for its epochs (``EPOCHS``): ``screen``
-short, ``final`` the study's 20, ``hour`` half that, what one seed of all eight fits in the CPU tier's hour; by
-default what the records hold, so ``make search`` reruns the search as it ran.
+short, ``final`` 20 (the study's budget before the hour stage), ``hour`` 10, what one seed of all eight fits in the
+CPU tier's hour (the study's budget now); by default what the records hold, so ``make search`` reruns the search as
+it ran.
 Hyperparameters are **selected on FID against training images** (the last 10k, which the real-data floor does not
 use) and reported against the 10k test images, so a table is not tuned on its own reference; each record has both.
 
@@ -164,7 +165,10 @@ STAGES: dict[str, dict[str, list[str]]] = {
                         "tfgan-ema-deep", "tfgan-ema-deep2-24", "tfgan-ema-deep2-24-lr2x", "tfgan-ema9995-deep2-24"],
               "wgan_gp": ["preset", "ema0.99", "ttur-n1-ema", "ttur-n1-ema-deep24", "ttur-n1-ema-deep2-20",
                           "ttur-n1-ema-deep2-20-lr2x", "ttur-n1-ema-deep2-20-lr2x-lazy4"]},
-    "hour": {"vanilla": [], "lsgan": [], "dcgan": [], "wgan_gp": []},
+    "hour": {"vanilla": ["tfgan-ema-wide64", "tfgan-ema-wide64-lrd2x", "tfgan-ema-wide64-batch32"],
+             "lsgan": ["tfgan-ema-wide64", "tfgan-ema-wide64-lrd2x", "tfgan-ema-wide64-batch32"],
+             "dcgan": ["tfgan-ema9995-deep2-24-lr2x"],
+             "wgan_gp": ["ttur-n1-ema-deep2-20-lr4x"]},
 }
 
 

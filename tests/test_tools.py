@@ -159,7 +159,7 @@ def test_truncation_lines_come_from_the_records_mark_earlier_presets_or_say_how_
     assert table.truncation_lines(folder) == "- not run yet: `python -m gans_study.truncation RUN_DIR`\n"
     metrics = {"fid": 10.04, "precision": 0.646, "recall": 0.879}
     folder.mkdir(parents=True)
-    for name, config in (("pytorch_dcgan_seed2_20ep", make_config("dcgan", seed=2)),
+    for name, config in (("pytorch_dcgan_seed2_20ep", make_config("dcgan", seed=2, epochs=20)),
                          ("tensorflow_dcgan_seed0_40ep", make_config("dcgan", epochs=40, width=32))):
         write_json(folder / f"{name}.json", dict(
             framework=name.split("_")[0], config=config.to_dict(), commit="abc", device="cpu (x86_64)",

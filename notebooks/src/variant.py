@@ -57,7 +57,7 @@ FRAMEWORK, VARIANT = "pytorch", "vanilla"
 
 # %% [markdown]
 # ## Config
-# Every hyperparameter comes from the preset in `gans_common/config.py`: the paper's recipe changed by what won the quality search (`results/search/README.md`) at the study's budget of 20 epochs (`lr_g` ≠ `lr_d`: G and D learn at different rates; `ema_decay`: samples come from an exponential moving average of G's weights, Yazici et al. 2019; `extra_convs`: the conv nets' extra 3x3 layers). Override any field in `notebook.setup` (e.g. `k_steps=5`, `loss="saturating"`, `digits=[0]`, `real_label=0.9`).
+# Every hyperparameter comes from the preset in `gans_common/config.py`: the paper's recipe changed by what won the quality search (`results/search/README.md`) at the study's budget of 10 epochs, what one seed of all eight models fits in an hour on 2 CPU cores (`lr_g` ≠ `lr_d`: G and D learn at different rates; `ema_decay`: samples come from an exponential moving average of G's weights, Yazici et al. 2019; `extra_convs`: the conv nets' extra 3x3 layers). Override any field in `notebook.setup` (e.g. `k_steps=5`, `loss="saturating"`, `digits=[0]`, `real_label=0.9`).
 
 # %%
 RESUME = False  # True continues the run saved in paths.run_dir after an interruption
