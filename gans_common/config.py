@@ -105,7 +105,7 @@ PRESETS: dict[str, dict] = {
 # weights in each net (twice the CPU tier's width); the conv nets with the presets' two extra 3x3 layers: G projects
 # to 7x7x256 (about 3.0M weights; the TensorFlow DCGAN tutorial's has 2.3M), D and the WGAN-GP critic 128, 256, 256
 # and 256 channels (about 1.7M; the official WGAN-GP critic has 1.0M). 60 epochs: 3.6M real images seen by D, the
-# same for all.
+# same for all. The learning rates are the CPU tier's, searched at its widths and 10 epochs.
 TIERS: dict[str, dict[str, dict]] = {
     "cpu": PRESETS,
     "gpu": {v: p | dict(width=128, epochs=60) for v, p in PRESETS.items()},

@@ -273,7 +273,7 @@ def within_minutes(seeds: dict, minutes: float = 60.0) -> list[str]:
     out = [f"{minutes:.0f} min for one seed of all {len(cpu)} at their recorded {sum(per_epoch.values()):.0f} s per "
            f"epoch together: {epochs:.1f} epochs each, against today's {preset}"]
     if epochs >= preset:
-        return out
+        return [out[0] + ": the presets fit"]
     for (v, f, d), rs in cpu.items():
         at = {m: np.mean([np.interp(epochs, [p["epoch"] for p in r["curve"]], [p[m] for p in r["curve"]])
                           for r in rs]) for m in ("fid", "precision")}

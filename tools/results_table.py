@@ -127,9 +127,9 @@ def main():
                  "- not yet: every model has one seed so far, so there is no spread to compare with\n") +
                 "\nHow much FID still fell between the last two curve points (mean over seeds):\n\n" +
                 "".join(f"- {line}\n" for line in compare.late_gains(seeds)) +
-                "\nWhat the hour would cost (the CPU tier aims at one seed of all eight in about 60 min on 2 cores; "
-                "each curve, FID of 5k samples and precision, mean over seeds, read at its end -> at the epochs that "
-                "would fit):\n\n" + "".join(f"- {line}\n" for line in compare.within_minutes(seeds)) +
+                "\nThe hour (the CPU tier aims at one seed of all eight in about 60 min on 2 cores; where the presets "
+                "do not fit, each curve, FID of 5k samples and precision, mean over seeds, read at its end -> at the "
+                "epochs that would):\n\n" + "".join(f"- {line}\n" for line in compare.within_minutes(seeds)) +
                 "\nHow evenly each model draws the ten digits (the evaluator classifier's labels of its 10k samples; "
                 "the rarest and the commonest digit's share over all seeds; uniform is 10%, the CPU tier aims at every "
                 "digit within 6% to 14%):\n\n" + "".join(f"- {line}\n" for line in compare.class_shares(seeds)) +

@@ -189,7 +189,7 @@ def test_within_minutes_reads_every_curve_at_the_epochs_an_hour_allows(tmp_path)
     assert line == "dcgan · PyTorch · cpu: fid 20 -> 40, precision 0.80 -> 0.60"
     assert compare.within_minutes(seeds, minutes=n) == [f"{n:.0f} min for one seed of all 1 at their recorded 30 s "
                                                         f"per epoch together: {2 * n:.1f} epochs each, against "
-                                                        f"today's {n}"]
+                                                        f"today's {n}: the presets fit"]
 
 
 def test_class_shares_give_the_rarest_and_commonest_digit_over_all_seeds(tmp_path):
