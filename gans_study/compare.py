@@ -263,17 +263,19 @@ def class_shares(seeds: dict, low: float = 0.06, high: float = 0.14) -> list[str
 def within_minutes(seeds: dict, minutes: float = 60.0) -> list[str]:
     """What a shorter equal budget would cost: the epochs (the same for every model, as the images-seen rule asks)
     at which one seed of all the CPU tier's models would train in ``minutes`` at their recorded seconds per epoch,
-    and each model's quality curve (mean over seeds, linear between its points) read there and at its end."""
+    and each model's quality curve (mean over seeds, linear between its points) read there and at its end; one line
+    where the presets already fit."""
     cpu = {k: rs for k, rs in by_device(in_tier(seeds, "cpu")).items() if k[2] == "cpu" and rs}
     if not cpu:
         return []
     per_epoch = {k: np.mean([np.mean(r["epoch_seconds"]) for r in rs]) for k, rs in cpu.items()}
     epochs = minutes * 60 / sum(per_epoch.values())
     preset = max(r["config"]["epochs"] for rs in cpu.values() for r in rs)
-    out = [f"{minutes:.0f} min for one seed of all {len(cpu)} at their recorded {sum(per_epoch.values()):.0f} s per "
-           f"epoch together: {epochs:.1f} epochs each, against today's {preset}"]
+    head = (f"{minutes:.0f} min for one seed of all {len(cpu)} at their recorded {sum(per_epoch.values()):.0f} s per "
+            f"epoch together: {epochs:.1f} epochs each, against today's {preset}")
     if epochs >= preset:
-        return [out[0] + ": the presets fit"]
+        return [head + ": the presets fit"]
+    out = [head]
     for (v, f, d), rs in cpu.items():
         at = {m: np.mean([np.interp(epochs, [p["epoch"] for p in r["curve"]], [p[m] for p in r["curve"]])
                           for r in rs]) for m in ("fid", "precision")}
