@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib import ticker
 import numpy as np
 
 from gans_common import runs
@@ -341,10 +342,18 @@ def curves_figure(seeds: dict, metric: str = "fid"):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"classifier-{metric.upper()} ({CURVE_NOTE})")
         ax.grid(True, which="both", alpha=0.3)
+        for axis in (ax.xaxis, ax.yaxis):  # plain numbers; minor ticks labelled at 2 and 5 only (no overlapping labels)
+            axis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+            axis.set_minor_formatter(ticker.FuncFormatter(_two_and_five))
     ax_time.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="variant · framework · device (seeds)",
                    title_fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def _two_and_five(x, _) -> str:
+    """A log axis's minor tick label: the value where its leading digit is 2 or 5, else none."""
+    return f"{x:g}" if x > 0 and round(x / 10 ** np.floor(np.log10(x))) in (2, 5) else ""
 
 
 CURVE_NOTE = f"{CURVE_SAMPLES // 1000}k samples"

@@ -228,6 +228,10 @@ def test_curves_figure_draws_one_line_per_model_in_each_panel(tmp_path):
     assert secs.get_lines()[0].get_ydata().tolist() == [50.0, 25.0, 50.0 / 3]
     (line,) = compare.late_gains(compare.load_seeds(tmp_path / "results"))
     assert line == "dcgan · PyTorch · cpu: fid 25 -> 17 (-33%) over the last 33% of training"
+    fig.canvas.draw()  # log axes: plain numbers, minor ticks labelled at 2 and 5 only
+    minor = [t.get_text() for t in secs.xaxis.get_minorticklabels() if t.get_text()]
+    assert minor and set(minor) <= {"2", "5", "20", "50", "200", "500"}
+    assert "$" not in "".join(t.get_text() for t in secs.xaxis.get_majorticklabels())
 
 
 def test_resume_state_round_trip(tmp_path):
