@@ -343,7 +343,7 @@ def curves_figure(seeds: dict, metric: str = "fid"):
         ax.set_ylabel(f"classifier-{metric.upper()} ({CURVE_NOTE})")
         ax.grid(True, which="both", alpha=0.3)
         for axis in (ax.xaxis, ax.yaxis):  # plain numbers; minor ticks labelled at 2 and 5 only (no overlapping labels)
-            axis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+            axis.set_major_formatter(ticker.StrMethodFormatter("{x:g}"))
             axis.set_minor_formatter(ticker.FuncFormatter(_two_and_five))
     ax_time.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="variant · framework · device (seeds)",
                    title_fontsize=7)
