@@ -1,10 +1,12 @@
 """The study's tools (tools/): contradictory flags are refused in one line, and README's Fashion-MNIST section says
 what is missing instead of an empty table."""
 import importlib.util
+import json
 import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from pathlib import Path
 
@@ -170,3 +172,44 @@ def test_truncation_lines_come_from_the_records_mark_earlier_presets_or_say_how_
         "- dcgan · TensorFlow, seed 0, 40 epochs: no truncation: FID 10.0, precision 0.65, recall 0.88; |z| <= 1.5: "
         "FID 10.0, precision 0.70, recall 0.88 (an earlier preset)", "",
         "(10k samples per row, test reference; commit abc, cpu (x86_64); records in `results/truncation/`.)"]
+
+
+def test_paired_twins_trains_both_from_one_start_and_records_both_scores(tmp_path):
+    out = tmp_path / "paired.json"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "paired_twins.py"), "--variant", "dcgan", "--seeds",
+                             "0", "1", "--epochs", "1", "--subset", "512", "--n-eval", "500", "--out", str(out)],
+                            capture_output=True, text=True, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads(out.read_text())
+    assert record["command"].startswith("python tools/paired_twins.py --variant dcgan")
+    assert record["config"]["variant"] == "dcgan" and record["config"]["epochs"] == 1
+    for seed in ("0", "1"):
+        (row,) = record["seeds"][seed]
+        assert row["epoch"] == 1
+        assert 0 < row["g_drift"] < 100  # round-off parts the runs (Adam's first step amplifies it), but they ran
+        assert all(np.isfinite(row[fw]["fid"]) for fw in ("pytorch", "tensorflow"))
+    assert record["seeds"]["0"][0]["pytorch"] != record["seeds"]["1"][0]["pytorch"]  # the seed reaches the run
+    assert "pytorch: FID" in result.stdout and "tensorflow: FID" in result.stdout
+
+
+def test_paired_lines_come_from_the_records_or_say_how_to_make_them(tmp_path, monkeypatch):
+    from gans_common.runs import write_json
+    table = load_tool("results_table")
+    monkeypatch.setattr(table, "ROOT", tmp_path)
+    folder = tmp_path / "results" / "twins"
+    assert table.paired_lines(folder) == "- not run yet: `python tools/paired_twins.py`\n"
+    folder.mkdir(parents=True)
+
+    def row(epoch, fid_pt, fid_tf, drift):
+        return dict(epoch=epoch, seconds=1.0, g_drift=drift, pytorch=dict(fid=fid_pt, precision=0.71, recall=0.8),
+                    tensorflow=dict(fid=fid_tf, precision=0.70, recall=0.8))
+    write_json(folder / "paired_dcgan.json", dict(
+        command="python tools/paired_twins.py --variant dcgan", commit="abc", device="cpu", n_eval=10000,
+        reference="test", config=dict(variant="dcgan"),
+        seeds={"0": [row(2, 90.0, 80.0, 0.1), row(10, 6.0, 7.0, 1.5)], "1": [row(10, 5.0, 5.5, 0.5)]}))
+    lines = table.paired_lines(folder).splitlines()
+    assert lines[0] == ("- dcgan, seeds [0, 1] at 10 epochs: FID PyTorch 5.5 ± 0.7, TensorFlow 6.2 ± 1.1 (TensorFlow "
+                        "- PyTorch by seed: +1.0, +0.5); precision 0.710 ± 0.000 / 0.700 ± 0.000; G's weights apart "
+                        "at the end by 0.5 to 1.5 of each tensor's largest (round-off, grown by training)")
+    assert lines[2] == ("(10k samples, test reference; `python tools/paired_twins.py --variant dcgan`; commit abc, "
+                        "cpu; records in `results/twins/`.)")
