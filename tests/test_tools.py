@@ -209,7 +209,8 @@ def test_paired_lines_come_from_the_records_or_say_how_to_make_them(tmp_path, mo
         seeds={"0": [row(2, 90.0, 80.0, 0.1), row(10, 6.0, 7.0, 1.5)], "1": [row(10, 5.0, 5.5, 0.5)]}))
     lines = table.paired_lines(folder).splitlines()
     assert lines[0] == ("- dcgan, seeds [0, 1] at 10 epochs: FID PyTorch 5.5 ± 0.7, TensorFlow 6.2 ± 1.1 (TensorFlow "
-                        "- PyTorch by seed: +1.0, +0.5); precision 0.710 ± 0.000 / 0.700 ± 0.000; G's weights apart "
-                        "at the end by 0.5 to 1.5 of each tensor's largest (round-off, grown by training)")
+                        "- PyTorch by seed: +1.0, +0.5); precision 0.710 ± 0.000 / 0.700 ± 0.000; the two G's apart "
+                        "at the end (round-off, grown by training): their largest difference 0.5 to 1.5 times the "
+                        "tensor's largest weight")
     assert lines[2] == ("(10k samples, test reference; `python tools/paired_twins.py --variant dcgan`; commit abc, "
                         "cpu; records in `results/twins/`.)")
