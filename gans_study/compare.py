@@ -247,17 +247,19 @@ def late_gains(seeds: dict, metric: str = "fid") -> list[str]:
 
 def class_shares(seeds: dict, low: float = 0.06, high: float = 0.14) -> list[str]:
     """How evenly each model draws the ten digits: the rarest and the commonest digit's share of its 10k samples
-    (the evaluator classifier's labels, ``histogram``) over all its seeds, and whether every share is in
-    [``low``, ``high``] (uniform is 10%)."""
+    (the evaluator classifier's labels, ``histogram``), mean over its seeds, whether every mean share is in
+    [``low``, ``high``] (uniform is 10%), and the extremes of single seeds."""
     out = []
     for (v, f, d), records in by_device(seeds).items():
         counts = np.array([r["metrics"]["histogram"] for r in records], float)  # (seeds, 10)
         shares = counts / counts.sum(1, keepdims=True)
+        mean = shares.mean(0)  # (10,)
+        inside = low <= mean.min() and mean.max() <= high
         (_, rare), (_, common) = (np.unravel_index(i, shares.shape) for i in (shares.argmin(), shares.argmax()))
-        inside = low <= shares.min() and shares.max() <= high
-        out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}: {shares.min():.1%} ({rare}s) to {shares.max():.1%} "
-                   f"({common}s) over {len(records)} seed(s): {'inside' if inside else 'outside'} "
-                   f"{low:.0%} to {high:.0%}")
+        out.append(f"{v} · {notebook.FRAMEWORK_NAMES[f]} · {d}, mean over {len(records)} seed(s): {mean.min():.1%} "
+                   f"({mean.argmin()}s) to {mean.max():.1%} ({mean.argmax()}s): {'inside' if inside else 'outside'} "
+                   f"{low:.0%} to {high:.0%}; single seeds {shares.min():.1%} ({rare}s) to {shares.max():.1%} "
+                   f"({common}s)")
     return out
 
 

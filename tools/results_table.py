@@ -160,8 +160,8 @@ def main():
                 "do not fit, each curve, FID of 5k samples and precision, mean over seeds, read at its end -> at the "
                 "epochs that would):\n\n" + "".join(f"- {line}\n" for line in compare.within_minutes(seeds)) +
                 "\nHow evenly each model draws the ten digits (the evaluator classifier's labels of its 10k samples; "
-                "the rarest and the commonest digit's share over all seeds; uniform is 10%, the CPU tier aims at every "
-                "digit within 6% to 14%):\n\n" + "".join(f"- {line}\n" for line in compare.class_shares(seeds)) +
+                "the rarest and the commonest digit's share, mean over seeds, then the extremes of single seeds; "
+                "uniform is 10%, the CPU tier aims at every digit within 6% to 14% as the mean over seeds):\n\n" + "".join(f"- {line}\n" for line in compare.class_shares(seeds)) +
                 "\nTraining on past the presets (`make budget`: PyTorch, seed 0, twice each preset's epochs, records in "
                 "`results/budget/`; FID of 5k samples at each curve point, then precision and recall of the final 10k "
                 "samples, the preset's run of the same seed -> the longer run):\n\n" +
