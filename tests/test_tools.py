@@ -183,6 +183,7 @@ def test_paired_twins_trains_both_from_one_start_and_records_both_scores(tmp_pat
     record = json.loads(out.read_text())
     assert record["command"].startswith("python tools/paired_twins.py --variant dcgan")
     assert record["config"]["variant"] == "dcgan" and record["config"]["epochs"] == 1
+    assert " / " in record["device"]  # PyTorch's / TensorFlow's
     for seed in ("0", "1"):
         (row,) = record["seeds"][seed]
         assert row["epoch"] == 1

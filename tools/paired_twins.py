@@ -12,7 +12,7 @@ the draws (initial weights and noise) of the study's runs. Each checkpoint recor
 reference) and how far the two G's weights have drifted apart (max |a - b| / max |b| over G's tensors).
 
 One process, the twins' steps interleaved (one at a time: time nothing beside it). The record (``--out``, by default
-``results/twins/paired_<variant>.json``) holds the command, config, commit and device.
+``results/twins/paired_<variant>.json``) holds the command, config, commit and devices (PyTorch's / TensorFlow's).
 """
 import argparse
 import json
@@ -57,8 +57,9 @@ def score(trainer, cfg, n) -> dict:
     return {k: m[k] for k in ("fid", "precision", "recall")}
 
 
-def paired_run(cfg, images, checkpoints, n_eval, log=print) -> dict:
-    """Train the twins of ``cfg`` from PyTorch's initial weights on shared draws; return a record per checkpoint."""
+def paired_run(cfg, images, checkpoints, n_eval, log=print) -> tuple[list[dict], str]:
+    """Train the twins of ``cfg`` from PyTorch's initial weights on shared draws; return (a record per checkpoint,
+    the devices they trained on)."""
     pt = gans_pt.Trainer(cfg, images, compiled=False)
     tft = gans_tf.Trainer(cfg, images, compiled=False)
     for pt_model, tf_model in ((pt.G, tft.G), (pt.D, tft.D)):
@@ -99,7 +100,7 @@ def paired_run(cfg, images, checkpoints, n_eval, log=print) -> dict:
             log(f"  epoch {epoch}: G drift {row['g_drift']:.2e}, FID PyTorch {row['pytorch']['fid']:.2f} / "
                 f"TensorFlow {row['tensorflow']['fid']:.2f} ({row['seconds']:.0f} s)")
             out.append(row)
-    return out
+    return out, f"{pt.device} / {tft.device}"
 
 
 def main(argv=None):
@@ -120,14 +121,14 @@ def main(argv=None):
     if args.subset:
         images = images[:args.subset]
     record = dict(command="python tools/paired_twins.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-                  commit=runs.git_commit(), device="cpu", n_eval=args.n_eval, reference="test", seeds={})
+                  commit=runs.git_commit(), n_eval=args.n_eval, reference="test", seeds={})
     for seed in args.seeds:
         cfg = make_config(args.variant, seed=seed, **overrides)
         checkpoints = set(args.checkpoints or [e for e in range(2, cfg.epochs + 1, 2)] + [cfg.epochs])
         print(f"{args.variant} seed {seed}: {cfg.epochs} epochs, checkpoints {sorted(checkpoints)}", flush=True)
         record["config"] = cfg.replace(seed=0).to_dict()
-        record["seeds"][str(seed)] = paired_run(cfg, images, checkpoints, args.n_eval,
-                                                log=lambda s: print(s, flush=True))
+        record["seeds"][str(seed)], record["device"] = paired_run(cfg, images, checkpoints, args.n_eval,
+                                                                  log=lambda s: print(s, flush=True))
         out.write_text(json.dumps(record, indent=1) + "\n")  # after every seed: an interrupted run keeps the rest
     last = [rows[-1] for rows in record["seeds"].values()]
     for fw in ("pytorch", "tensorflow"):

@@ -112,8 +112,9 @@ def paired_lines(folder: Path = TWINS_DIR) -> str:
                      f"(round-off, grown by training): their largest difference {min(drifts):.2g} to "
                      f"{max(drifts):.2g} times the tensor's largest weight\n")
     commands = "; ".join(f"`{r['command']}`" for r in records)
+    samples = ", ".join(sorted({f"{r['n_eval'] // 1000}k samples, {r['reference']} reference" for r in records}))
     return "".join(lines) + (
-        f"\n({r['n_eval'] // 1000}k samples, {r['reference']} reference; {commands}; commit "
+        f"\n({samples}; {commands}; commit "
         f"{', '.join(sorted({r['commit'] for r in records}))}, {', '.join(sorted({r['device'] for r in records}))}; "
         f"records in `{Path(folder).relative_to(ROOT)}/`.)\n")
 
@@ -161,7 +162,8 @@ def main():
                 "epochs that would):\n\n" + "".join(f"- {line}\n" for line in compare.within_minutes(seeds)) +
                 "\nHow evenly each model draws the ten digits (the evaluator classifier's labels of its 10k samples; "
                 "the rarest and the commonest digit's share, mean over seeds, then the extremes of single seeds; "
-                "uniform is 10%, the CPU tier aims at every digit within 6% to 14% as the mean over seeds):\n\n" + "".join(f"- {line}\n" for line in compare.class_shares(seeds)) +
+                "uniform is 10%, the CPU tier aims at every digit within 6% to 14% as the mean over seeds):\n\n" +
+                "".join(f"- {line}\n" for line in compare.class_shares(seeds)) +
                 "\nTraining on past the presets (`make budget`: PyTorch, seed 0, twice each preset's epochs, records in "
                 "`results/budget/`; FID of 5k samples at each curve point, then precision and recall of the final 10k "
                 "samples, the preset's run of the same seed -> the longer run):\n\n" +
